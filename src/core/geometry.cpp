@@ -1,0 +1,122 @@
+#include "core/geometry.h"
+
+#include <cmath>
+
+namespace viscera {
+
+Vec3 Affine::Apply(const Vec3& p) const {
+  Vec3 out{};
+  for (int r = 0; r < 3; ++r) out[r] = m[r][0] * p[0] + m[r][1] * p[1] + m[r][2] * p[2] + m[r][3];
+  return out;
+}
+
+Affine FlipXY(const Affine& a) {
+  Affine out = a;
+  for (int c = 0; c < 4; ++c) {
+    out.m[0][c] = -a.m[0][c];
+    out.m[1][c] = -a.m[1][c];
+  }
+  return out;
+}
+
+Affine Geometry::IndexToLps() const {
+  Affine a;
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) a.m[r][c] = direction.m[r][c] * spacing[c];
+    a.m[r][3] = origin[r];
+  }
+  return a;
+}
+
+Expected<Geometry> Geometry::FromIndexToLps(const Affine& a, const Index3& size) {
+  Geometry g;
+  g.size = size;
+  for (int c = 0; c < 3; ++c) {
+    double norm = std::sqrt(a.m[0][c] * a.m[0][c] + a.m[1][c] * a.m[1][c] + a.m[2][c] * a.m[2][c]);
+    if (!(norm > 0) || !std::isfinite(norm)) {
+      return MakeError(ErrorCode::kCorruptData,
+                       "affine column " + std::to_string(c) + " has zero or non-finite length");
+    }
+    g.spacing[c] = norm;
+    for (int r = 0; r < 3; ++r) g.direction.m[r][c] = a.m[r][c] / norm;
+  }
+  const auto& d = g.direction.m;
+  double det = d[0][0] * (d[1][1] * d[2][2] - d[1][2] * d[2][1]) -
+               d[0][1] * (d[1][0] * d[2][2] - d[1][2] * d[2][0]) +
+               d[0][2] * (d[1][0] * d[2][1] - d[1][1] * d[2][0]);
+  if (std::abs(det) < 1e-6) return MakeError(ErrorCode::kCorruptData, "affine is singular");
+  for (int r = 0; r < 3; ++r) {
+    if (!std::isfinite(a.m[r][3])) return MakeError(ErrorCode::kCorruptData, "origin is not finite");
+    g.origin[r] = a.m[r][3];
+  }
+  return g;
+}
+
+namespace {
+// Letter for world axis w (LPS) when the index axis points toward +w (positive) or -w.
+char AxisLetter(int w, bool positive) {
+  static constexpr char kPositive[] = {'L', 'P', 'S'};
+  static constexpr char kNegative[] = {'R', 'A', 'I'};
+  return positive ? kPositive[w] : kNegative[w];
+}
+}  // namespace
+
+std::string Geometry::AxisCodes() const {
+  // Greedy: assign the largest |component| first so each world axis is used once.
+  std::string codes = "???";
+  bool index_used[3] = {false, false, false};
+  bool world_used[3] = {false, false, false};
+  for (int n = 0; n < 3; ++n) {
+    int best_c = -1, best_w = -1;
+    double best = -1;
+    for (int c = 0; c < 3; ++c) {
+      if (index_used[c]) continue;
+      for (int w = 0; w < 3; ++w) {
+        if (world_used[w]) continue;
+        if (std::abs(direction.m[w][c]) > best) {
+          best = std::abs(direction.m[w][c]);
+          best_c = c;
+          best_w = w;
+        }
+      }
+    }
+    index_used[best_c] = world_used[best_w] = true;
+    codes[best_c] = AxisLetter(best_w, direction.m[best_w][best_c] > 0);
+  }
+  return codes;
+}
+
+bool Geometry::SameGrid(const Geometry& other, double tol_mm) const {
+  if (size != other.size) return false;
+  for (int a = 0; a < 3; ++a) {
+    if (std::abs(spacing[a] - other.spacing[a]) > tol_mm) return false;
+    if (std::abs(origin[a] - other.origin[a]) > tol_mm) return false;
+    for (int b = 0; b < 3; ++b) {
+      if (std::abs(direction.m[a][b] - other.direction.m[a][b]) > 1e-4) return false;
+    }
+  }
+  return true;
+}
+
+Status ValidateAxisCodes(const std::string& codes) {
+  static const std::string kPairs[3] = {"LR", "PA", "SI"};
+  bool seen[3] = {false, false, false};
+  if (codes.size() == 3) {
+    for (char ch : codes) {
+      for (int w = 0; w < 3; ++w) {
+        if (kPairs[w].find(ch) != std::string::npos) {
+          if (seen[w]) break;
+          seen[w] = true;
+        }
+      }
+    }
+  }
+  if (!(seen[0] && seen[1] && seen[2])) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "orientation '" + codes +
+                         "' must be three letters naming each of L/R, P/A, I/S once (e.g. RAS, LPS)");
+  }
+  return Ok{};
+}
+
+}  // namespace viscera

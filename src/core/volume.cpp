@@ -1,0 +1,78 @@
+#include "core/volume.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace viscera {
+
+const char* VoxelTypeName(VoxelType type) {
+  switch (type) {
+    case VoxelType::kUInt8: return "uint8";
+    case VoxelType::kInt16: return "int16";
+    case VoxelType::kUInt16: return "uint16";
+    case VoxelType::kInt32: return "int32";
+    case VoxelType::kFloat32: return "float32";
+  }
+  return "unknown";
+}
+
+int VoxelTypeBytes(VoxelType type) {
+  switch (type) {
+    case VoxelType::kUInt8: return 1;
+    case VoxelType::kInt16:
+    case VoxelType::kUInt16: return 2;
+    case VoxelType::kInt32:
+    case VoxelType::kFloat32: return 4;
+  }
+  return 0;
+}
+
+const Geometry& GeometryOf(const AnyVolume& volume) {
+  return std::visit([](const auto& v) -> const Geometry& { return v.geometry(); }, volume);
+}
+
+VoxelType VoxelTypeOfVolume(const AnyVolume& volume) {
+  return std::visit([](const auto& v) { return std::decay_t<decltype(v)>::kType; }, volume);
+}
+
+void SetPlacement(AnyVolume& volume, const Geometry& placement) {
+  std::visit(
+      [&](auto& v) { v.set_placement(placement.origin, placement.spacing, placement.direction); },
+      volume);
+}
+
+VoxelRange ComputeRange(const AnyVolume& volume) {
+  return std::visit(
+      [](const auto& v) {
+        auto voxels = v.voxels();
+        if (voxels.empty()) return VoxelRange{};
+        auto [lo, hi] = std::minmax_element(voxels.begin(), voxels.end());
+        return VoxelRange{static_cast<double>(*lo), static_cast<double>(*hi)};
+      },
+      volume);
+}
+
+Expected<HounsfieldVolume> ToHounsfield(const AnyVolume& volume, const std::string& what) {
+  if (auto* hu = std::get_if<Volume<int16_t>>(&volume)) return *hu;
+  return std::visit(
+      [&](const auto& v) -> Expected<HounsfieldVolume> {
+        HounsfieldVolume out(v.geometry());
+        auto src = v.voxels();
+        auto dst = out.voxels();
+        for (size_t n = 0; n < src.size(); ++n) {
+          double value = std::round(static_cast<double>(src[n]));
+          if (!(value >= std::numeric_limits<int16_t>::min() &&
+                value <= std::numeric_limits<int16_t>::max())) {
+            return MakeError(ErrorCode::kUnsupported,
+                             what + ": value " + std::to_string(static_cast<double>(src[n])) +
+                                 " at voxel " + std::to_string(n) + " does not fit in int16 HU");
+          }
+          dst[n] = static_cast<int16_t>(value);
+        }
+        return out;
+      },
+      volume);
+}
+
+}  // namespace viscera

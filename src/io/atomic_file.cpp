@@ -1,0 +1,92 @@
+#include "io/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+namespace viscera {
+namespace fs = std::filesystem;
+
+fs::path TemporarySiblingPath(const fs::path& target) {
+  static std::atomic<uint64_t> counter{0};
+  std::random_device rd;
+  std::string tag = std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+                    std::to_string(rd() % 100000);
+  return target.parent_path() / (".viscera-tmp-" + tag + "-" + target.filename().string());
+}
+
+namespace {
+Status SyncFile(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) {
+    return MakeError(ErrorCode::kIoError, path.string() + ": cannot reopen to sync: " +
+                                              std::strerror(errno));
+  }
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) {
+    return MakeError(ErrorCode::kIoError, path.string() + ": fsync failed: " + std::strerror(errno));
+  }
+  return Ok{};
+}
+}  // namespace
+
+Status WriteAtomically(const fs::path& target,
+                       const std::function<Status(const fs::path&)>& write) {
+  fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(parent, ec)) {
+    return MakeError(ErrorCode::kNotFound,
+                     target.string() + ": output folder " + parent.string() + " does not exist");
+  }
+  const fs::path temp = TemporarySiblingPath(target);
+  Status written = write(temp);
+  if (written) written = SyncFile(temp);
+  if (written) {
+    fs::rename(temp, target, ec);
+    if (ec) {
+      written = MakeError(ErrorCode::kIoError,
+                          target.string() + ": cannot rename temporary file: " + ec.message());
+    }
+  }
+  if (!written) fs::remove(temp, ec);
+  return written;
+}
+
+Status WriteFileAtomically(const fs::path& target, const std::string& bytes) {
+  return WriteAtomically(target, [&](const fs::path& temp) -> Status {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) {
+      return MakeError(ErrorCode::kIoError, target.string() + ": write failed (disk full?)");
+    }
+    return Ok{};
+  });
+}
+
+Expected<std::string> ReadWholeFile(const fs::path& path, int64_t max_bytes) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    return MakeError(ErrorCode::kNotFound, path.string() + ": no such file");
+  }
+  auto size = static_cast<int64_t>(fs::file_size(path, ec));
+  if (ec) return MakeError(ErrorCode::kIoError, path.string() + ": " + ec.message());
+  if (size > max_bytes) {
+    return MakeError(ErrorCode::kTooLarge, path.string() + ": " + std::to_string(size) +
+                                               " bytes is over the limit of " +
+                                               std::to_string(max_bytes));
+  }
+  std::string bytes(static_cast<size_t>(size), '\0');
+  std::ifstream in(path, std::ios::binary);
+  in.read(bytes.data(), size);
+  if (!in) return MakeError(ErrorCode::kIoError, path.string() + ": read failed");
+  return bytes;
+}
+
+}  // namespace viscera

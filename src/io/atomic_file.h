@@ -1,0 +1,28 @@
+// Writes that either complete or leave nothing behind: data goes to a hidden temporary file in the
+// destination folder, which is renamed over the destination only after a successful write + fsync.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "core/expected.h"
+
+namespace viscera {
+
+// A hidden sibling of `target` that keeps its full file name as a suffix (so that
+// extension-sensitive writers such as the NIfTI library still see ".nii.gz").
+std::filesystem::path TemporarySiblingPath(const std::filesystem::path& target);
+
+// Calls write(temp_path); on success fsyncs and renames the temp file onto target, otherwise
+// removes the temp file. Existing target contents survive any failure.
+Status WriteAtomically(const std::filesystem::path& target,
+                       const std::function<Status(const std::filesystem::path&)>& write);
+
+// Convenience: atomically writes a byte string.
+Status WriteFileAtomically(const std::filesystem::path& target, const std::string& bytes);
+
+// Reads a whole file, refusing files larger than max_bytes.
+Expected<std::string> ReadWholeFile(const std::filesystem::path& path, int64_t max_bytes);
+
+}  // namespace viscera
