@@ -42,11 +42,13 @@ void Progress::Advance(int64_t n) {
   std::lock_guard lock(g_mutex);
   done_ += n;
   if (total_ <= 0) return;
-  int decile = static_cast<int>(done_ * 10 / total_);
-  if (decile <= last_decile_) return;
-  last_decile_ = decile;
+  // Short jobs stay quiet; long ones report every quarter.
+  if (total_ < kMinItemsToReport) return;
+  int quarter = static_cast<int>(done_ * 4 / total_);
+  if (quarter <= last_quarter_) return;
+  last_quarter_ = quarter;
   if (LogLevel::kInfo < g_level.load()) return;
-  std::fprintf(stderr, "  %s: %d%% (%lld/%lld)\n", what_.c_str(), decile * 10,
+  std::fprintf(stderr, "  %s: %d%% (%lld/%lld)\n", what_.c_str(), quarter * 25,
                static_cast<long long>(done_), static_cast<long long>(total_));
 }
 

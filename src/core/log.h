@@ -14,7 +14,7 @@ inline void LogInfo(const std::string& m) { Log(LogLevel::kInfo, m); }
 inline void LogWarning(const std::string& m) { Log(LogLevel::kWarning, m); }
 inline void LogError(const std::string& m) { Log(LogLevel::kError, m); }
 
-// Progress of a long job, logged at most every 10% ("loading series: 40% (110/275)").
+// Progress of a long job (>= 64 items), logged every 25% ("decoding slices: 50% (137/275)").
 // Thread-safe: Advance() may be called from ParallelFor bodies.
 class Progress {
  public:
@@ -25,7 +25,8 @@ class Progress {
   std::string what_;
   int64_t total_;
   int64_t done_ = 0;
-  int last_decile_ = 0;
+  static constexpr int64_t kMinItemsToReport = 64;
+  int last_quarter_ = 0;
 };
 
 }  // namespace viscera

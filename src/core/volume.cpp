@@ -1,10 +1,30 @@
 #include "core/volume.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <new>
 #include <cmath>
 #include <limits>
 
 namespace viscera {
+
+void* AllocateVoxelMemory(size_t bytes) {
+  constexpr size_t kHugePage = size_t{2} << 20;
+  if (bytes < 4 * kHugePage) {
+    void* p = std::malloc(bytes == 0 ? 1 : bytes);
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
+  }
+  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = std::aligned_alloc(kHugePage, rounded);
+  if (p == nullptr) throw std::bad_alloc();
+  ::madvise(p, rounded, MADV_HUGEPAGE);  // advisory: ignore failure
+  return p;
+}
+
+void FreeVoxelMemory(void* p) noexcept { std::free(p); }
 
 const char* VoxelTypeName(VoxelType type) {
   switch (type) {
@@ -47,8 +67,11 @@ VoxelRange ComputeRange(const AnyVolume& volume) {
       [](const auto& v) {
         auto voxels = v.voxels();
         if (voxels.empty()) return VoxelRange{};
-        auto [lo, hi] = std::minmax_element(voxels.begin(), voxels.end());
-        return VoxelRange{static_cast<double>(*lo), static_cast<double>(*hi)};
+        // Two plain reductions vectorise; std::minmax_element does not.
+        auto lo = voxels[0], hi = voxels[0];
+        for (auto x : voxels) lo = std::min(lo, x);
+        for (auto x : voxels) hi = std::max(hi, x);
+        return VoxelRange{static_cast<double>(lo), static_cast<double>(hi)};
       },
       volume);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <variant>
@@ -24,6 +25,36 @@ template <> struct VoxelTypeOf<uint16_t> { static constexpr VoxelType value = Vo
 template <> struct VoxelTypeOf<int32_t> { static constexpr VoxelType value = VoxelType::kInt32; };
 template <> struct VoxelTypeOf<float> { static constexpr VoxelType value = VoxelType::kFloat32; };
 
+// Large voxel buffers: 2 MiB aligned and advised to use transparent huge pages, which cuts the
+// page faults of filling a 150 MB CT volume by ~500x.
+void* AllocateVoxelMemory(size_t bytes);
+void FreeVoxelMemory(void* p) noexcept;
+
+// Leaves new voxels uninitialised (volumes are always filled right after allocation, and zeroing
+// hundreds of MB first costs as much as the fill itself) and takes memory from
+// AllocateVoxelMemory.
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  using value_type = T;
+  T* allocate(size_t n) { return static_cast<T*>(AllocateVoxelMemory(n * sizeof(T))); }
+  void deallocate(T* p, size_t) noexcept { FreeVoxelMemory(p); }
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) {}  // NOLINT
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
 // Voxels are stored i-fastest (x, then y, then z), the order of NIfTI, MetaImage and DICOM frames.
 template <typename T>
 class Volume {
@@ -32,10 +63,11 @@ class Volume {
   static constexpr VoxelType kType = VoxelTypeOf<T>::value;
 
   Volume() = default;
+  // Voxel values are unspecified until written.
   explicit Volume(const Geometry& geometry)
       : geometry_(geometry), voxels_(static_cast<size_t>(geometry.VoxelCount())) {}
-  Volume(const Geometry& geometry, std::vector<T> voxels)
-      : geometry_(geometry), voxels_(std::move(voxels)) {
+  Volume(const Geometry& geometry, std::span<const T> voxels)
+      : geometry_(geometry), voxels_(voxels.begin(), voxels.end()) {
     VISCERA_CHECK(static_cast<int64_t>(voxels_.size()) == geometry_.VoxelCount(),
                   "voxel count does not match geometry");
   }
@@ -64,7 +96,7 @@ class Volume {
 
  private:
   Geometry geometry_;
-  std::vector<T> voxels_;
+  std::vector<T, UninitializedAllocator<T>> voxels_;
 };
 
 // CT intensities in Hounsfield units (after DICOM rescale).
