@@ -509,25 +509,40 @@ Status WriteNifti(const AnyVolume& volume, const fs::path& path) {
       nifti_make_new_n1_header(dims, NiftiTypeOf(type)), &std::free);
   if (!hdr) return MakeError(ErrorCode::kIoError, name + ": cannot build a NIfTI header");
 
+  // NIfTI-1 keeps the affine in float32 fields: refuse geometry that would not survive them.
   const Affine ras = g.IndexToRas();
+  Affine stored = ras;
+  bool representable = true;
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 4; ++c) {
+      representable = representable && std::abs(ras.m[r][c]) <= std::numeric_limits<float>::max();
+      stored.m[r][c] = ToFloat(ras.m[r][c]);
+    }
+  }
+  auto survives = Geometry::FromIndexToRas(stored, g.size);
+  if (!representable || !survives) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     name + ": geometry cannot be stored in NIfTI-1's float32 fields" +
+                         (survives ? std::string() : ": " + survives.error().message));
+  }
   nifti_dmat44 m{};
   for (int r = 0; r < 4; ++r) {
     for (int c = 0; c < 4; ++c) m.m[r][c] = ras.m[r][c];
   }
   double qb, qc, qd, qx, qy, qz, dx, dy, dz, qfac;
   nifti_dmat44_to_quatern(m, &qb, &qc, &qd, &qx, &qy, &qz, &dx, &dy, &dz, &qfac);
-  hdr->pixdim[0] = static_cast<float>(qfac);
-  for (int a = 0; a < 3; ++a) hdr->pixdim[a + 1] = static_cast<float>(g.spacing[a]);
-  hdr->quatern_b = static_cast<float>(qb);
-  hdr->quatern_c = static_cast<float>(qc);
-  hdr->quatern_d = static_cast<float>(qd);
-  hdr->qoffset_x = static_cast<float>(qx);
-  hdr->qoffset_y = static_cast<float>(qy);
-  hdr->qoffset_z = static_cast<float>(qz);
+  hdr->pixdim[0] = ToFloat(qfac);
+  for (int a = 0; a < 3; ++a) hdr->pixdim[a + 1] = ToFloat(g.spacing[a]);
+  hdr->quatern_b = ToFloat(qb);
+  hdr->quatern_c = ToFloat(qc);
+  hdr->quatern_d = ToFloat(qd);
+  hdr->qoffset_x = ToFloat(qx);
+  hdr->qoffset_y = ToFloat(qy);
+  hdr->qoffset_z = ToFloat(qz);
   for (int c = 0; c < 4; ++c) {
-    hdr->srow_x[c] = static_cast<float>(ras.m[0][c]);
-    hdr->srow_y[c] = static_cast<float>(ras.m[1][c]);
-    hdr->srow_z[c] = static_cast<float>(ras.m[2][c]);
+    hdr->srow_x[c] = ToFloat(stored.m[0][c]);
+    hdr->srow_y[c] = ToFloat(stored.m[1][c]);
+    hdr->srow_z[c] = ToFloat(stored.m[2][c]);
   }
   hdr->qform_code = NIFTI_XFORM_SCANNER_ANAT;
   hdr->sform_code = NIFTI_XFORM_SCANNER_ANAT;

@@ -314,7 +314,7 @@ size_t EntriesIn(const fs::path& dir) {
 
 TEST(NiftiWrite, MissingFolderOrBadNameFailsAndLeavesNothing) {
   ScratchDir dir;
-  Volume<uint8_t> v(ObliqueGeometry(false));
+  const Volume<uint8_t> v = PatternVolume<uint8_t>(ObliqueGeometry(false));
   auto status = WriteNifti(v, dir / "no" / "such" / "out.nii.gz");
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kNotFound);
@@ -322,6 +322,12 @@ TEST(NiftiWrite, MissingFolderOrBadNameFailsAndLeavesNothing) {
   status = WriteNifti(v, dir / "out.txt");
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+  Geometry huge = v.geometry();
+  huge.spacing[1] = 1e39;  // beyond float32, NIfTI-1's field type
+  status = WriteNifti(Volume<uint8_t>(huge, v.voxels()), dir / "out.nii");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(status.error().message, HasSubstr("float32"));
   EXPECT_EQ(EntriesIn(dir.path()), 0u);
 }
 

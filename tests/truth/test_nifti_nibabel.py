@@ -112,7 +112,9 @@ def synthetic_cases(source_path, tmp):
 
     save(nib.Nifti2Image(data, src.affine), "nifti2.nii.gz")
     save(nib.Nifti2Image(data, oblique), "nifti2_plain.nii")
-    save(nib.Nifti1Image(data, oblique, header=nib.Nifti1Header(endianness=">")), "big.nii")
+    big_endian = nib.Nifti1Header(endianness=">")
+    big_endian.set_data_dtype(np.int16)
+    save(nib.Nifti1Image(data, oblique, header=big_endian), "big.nii")
     save(nib.Nifti1Image(data.astype(np.float64) / 3, improper), "float64.nii.gz", "float32")
     save(nib.Nifti1Image(data.astype(np.int8), src.affine), "int8.nii", "int16")
     for name, affine in (("qform_only.nii", oblique), ("qform_improper.nii.gz", improper)):
@@ -141,7 +143,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="viscera-nifti-truth-") as tmp:
         for path in files:
             img, data = nibabel_truth(path)
-            expected = EXPECTED_TYPE[str(img.get_data_dtype())]
+            expected = EXPECTED_TYPE[img.get_data_dtype().name]
             check_info(args.viscera, path, img, data, expected)
             check_convert(args.viscera, path, img, data, tmp)
             print(f"ok  {os.path.relpath(path, args.data)}: {img.shape} {expected}, "
@@ -150,6 +152,8 @@ def main():
         check(len(ct_sm) == 1, "example_ct_sm.nii.gz missing from the shared data")
         for path, expected in synthetic_cases(ct_sm[0], tmp):
             img, data = nibabel_truth(path)
+            check(img.get_data_dtype().name in EXPECTED_TYPE, f"{path}: nibabel wrote "
+                  f"{img.get_data_dtype()}")
             check_info(args.viscera, path, img, data, expected)
             print(f"ok  {os.path.basename(path)}: {expected}, "
                   f"{''.join(nib.aff2axcodes(img.affine))}")
