@@ -10,6 +10,9 @@
 namespace viscera {
 namespace {
 
+// The most voxels a resampled volume may have (as the readers' ReadLimits::max_voxels).
+constexpr int64_t kMaxResampledVoxels = int64_t{1} << 31;
+
 template <typename T>
 T RoundToVoxel(double value) {
   if constexpr (std::is_floating_point_v<T>) {
@@ -48,10 +51,15 @@ Expected<Volume<T>> Resample(const Volume<T>& volume, const Vec3& new_spacing,
   const Geometry& src = volume.geometry();
   Geometry dst = src;
   for (int a = 0; a < 3; ++a) {
+    if (src.size[a] < 1) {
+      return MakeError(ErrorCode::kInvalidArgument, "cannot resample an empty volume (size[" +
+                                                        std::to_string(a) + "] is " +
+                                                        std::to_string(src.size[a]) + ")");
+    }
     if (!(new_spacing[a] > 0) || !std::isfinite(new_spacing[a])) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "spacing[" + std::to_string(a) + "] must be > 0 mm, got " +
-                           std::to_string(new_spacing[a]));
+      return MakeError(ErrorCode::kInvalidArgument, "spacing[" + std::to_string(a) +
+                                                        "] must be > 0 mm, got " +
+                                                        std::to_string(new_spacing[a]));
     }
     double extent = static_cast<double>(src.size[a]) * src.spacing[a];
     double n = std::max(1.0, std::round(extent / new_spacing[a]));
@@ -62,6 +70,15 @@ Expected<Volume<T>> Resample(const Volume<T>& volume, const Vec3& new_spacing,
     }
     dst.size[a] = static_cast<int64_t>(n);
     dst.spacing[a] = new_spacing[a];
+  }
+  // Each axis is <= 1e5, so the product fits in int64.
+  if (dst.VoxelCount() > kMaxResampledVoxels) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "spacing [" + std::to_string(new_spacing[0]) + ", " +
+                         std::to_string(new_spacing[1]) + ", " + std::to_string(new_spacing[2]) +
+                         "] mm would make " + std::to_string(dst.size[0]) + "x" +
+                         std::to_string(dst.size[1]) + "x" + std::to_string(dst.size[2]) +
+                         " voxels, over the limit of " + std::to_string(kMaxResampledVoxels));
   }
   std::vector<AxisSample> axis[3];
   for (int a = 0; a < 3; ++a) {
@@ -96,11 +113,12 @@ template <typename T>
 Expected<Volume<T>> Crop(const Volume<T>& volume, const Index3& begin, const Index3& size) {
   const Geometry& src = volume.geometry();
   for (int a = 0; a < 3; ++a) {
-    if (begin[a] < 0 || size[a] < 1 || begin[a] + size[a] > src.size[a]) {
+    // Written so that huge begin/size cannot overflow (begin >= 0 is checked first).
+    if (begin[a] < 0 || size[a] < 1 || begin[a] > src.size[a] - size[a]) {
       return MakeError(ErrorCode::kInvalidArgument,
-                       "crop box axis " + std::to_string(a) + " [" + std::to_string(begin[a]) +
-                           ", " + std::to_string(begin[a] + size[a]) + ") is outside 0.." +
-                           std::to_string(src.size[a]));
+                       "crop box axis " + std::to_string(a) + " begins at " +
+                           std::to_string(begin[a]) + " with size " + std::to_string(size[a]) +
+                           ", outside 0.." + std::to_string(src.size[a]));
     }
   }
   Geometry dst = src;
@@ -136,8 +154,8 @@ Expected<AnyVolume> Crop(const AnyVolume& volume, const Index3& begin, const Ind
       volume);
 }
 
-#define VISCERA_INSTANTIATE(T)                                                                \
-  template Expected<Volume<T>> Resample(const Volume<T>&, const Vec3&, Interpolation);       \
+#define VISCERA_INSTANTIATE(T)                                                         \
+  template Expected<Volume<T>> Resample(const Volume<T>&, const Vec3&, Interpolation); \
   template Expected<Volume<T>> Crop(const Volume<T>&, const Index3&, const Index3&);
 VISCERA_INSTANTIATE(uint8_t)
 VISCERA_INSTANTIATE(int16_t)

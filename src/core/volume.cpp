@@ -68,9 +68,13 @@ VoxelRange ComputeRange(const AnyVolume& volume) {
         auto voxels = v.voxels();
         if (voxels.empty()) return VoxelRange{};
         // Two plain reductions vectorise; std::minmax_element does not.
-        auto lo = voxels[0], hi = voxels[0];
+        // NaN voxels (float volumes) are ignored: min/max with NaN as the right operand keeps
+        // the left one, so starting from +/- the type's limits skips every NaN.
+        using T = typename std::decay_t<decltype(v)>::Voxel;
+        T lo = std::numeric_limits<T>::max(), hi = std::numeric_limits<T>::lowest();
         for (auto x : voxels) lo = std::min(lo, x);
         for (auto x : voxels) hi = std::max(hi, x);
+        if (lo > hi) return VoxelRange{};  // all NaN
         return VoxelRange{static_cast<double>(lo), static_cast<double>(hi)};
       },
       volume);

@@ -116,8 +116,8 @@ TEST(GeometryTest, FromIndexToRasRoundTripsObliqueAnisotropic) {
 
 TEST(GeometryTest, FromIndexToRasOfCanonicalNiftiAffine) {
   // NIfTI: +x Right, +y Anterior. In LPS that is direction diag(-1,-1,1), origin (-tx,-ty,tz).
-  Expected<Geometry> g = Geometry::FromIndexToRas(RasDiagonal(0.8, 0.9, 2.5, {-100, -120, 50}),
-                                                  {64, 64, 30});
+  Expected<Geometry> g =
+      Geometry::FromIndexToRas(RasDiagonal(0.8, 0.9, 2.5, {-100, -120, 50}), {64, 64, 30});
   ASSERT_TRUE(g.ok()) << g.error().ToString();
   EXPECT_EQ(g->spacing, (Vec3{0.8, 0.9, 2.5}));
   EXPECT_EQ(g->origin, (Vec3{100, 120, 50}));

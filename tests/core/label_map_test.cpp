@@ -63,8 +63,8 @@ TEST(LabelMapTest, CreateFromInt32AcceptsFullUInt16Range) {
 
 TEST(LabelMapTest, CreateFromWholeNumberFloatsIsAccepted) {
   Geometry g = ImageGeometry();
-  Expected<LabelMap> map = LabelMap::Create(
-      g, Labels<float>(g, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}), LabelTable{});
+  Expected<LabelMap> map =
+      LabelMap::Create(g, Labels<float>(g, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}), LabelTable{});
   ASSERT_TRUE(map.ok()) << map.error().ToString();
   EXPECT_EQ(map->labels.at(2, 1, 1), 11);
 }
@@ -86,8 +86,8 @@ TEST(LabelMapTest, CreateRejectsNegativeFractionalAndTooLargeLabels) {
     EXPECT_EQ(map.error().code, ErrorCode::kCorruptData);
     EXPECT_THAT(map.error().message, HasSubstr(c.value));
   }
-  Expected<LabelMap> map = LabelMap::Create(
-      g, Labels<int32_t>(g, {0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0}), LabelTable{});
+  Expected<LabelMap> map =
+      LabelMap::Create(g, Labels<int32_t>(g, {0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0}), LabelTable{});
   ASSERT_FALSE(map.ok());
   EXPECT_THAT(map.error().message, HasSubstr("voxel 4"));
 }
@@ -118,8 +118,8 @@ TEST(LabelMapTest, CreateRejectsDifferentGrid) {
 
 TEST(LabelMapTest, PresentIdsAscendingWithoutBackground) {
   Geometry g = ImageGeometry();
-  Expected<LabelMap> map = LabelMap::Create(
-      g, Labels<uint16_t>(g, {0, 7, 3, 3, 0, 1, 7, 7, 0, 42, 1, 0}), LabelTable{});
+  Expected<LabelMap> map =
+      LabelMap::Create(g, Labels<uint16_t>(g, {0, 7, 3, 3, 0, 1, 7, 7, 0, 42, 1, 0}), LabelTable{});
   ASSERT_TRUE(map.ok());
   EXPECT_THAT(map->PresentIds(), ElementsAre(1, 3, 7, 42));
 

@@ -295,7 +295,9 @@ void CheckAgainstNibabel(const Geometry& g) {
   }
 }
 
-TEST(ReorientTest, MatchesNibabelForAxialLps) { CheckAgainstNibabel(AxialGeometry()); }
+TEST(ReorientTest, MatchesNibabelForAxialLps) {
+  CheckAgainstNibabel(AxialGeometry());
+}
 
 TEST(ReorientTest, MatchesNibabelForObliquePermutedFlipped) {
   CheckAgainstNibabel(ObliqueSagittalGeometry());

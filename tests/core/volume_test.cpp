@@ -123,6 +123,16 @@ TEST(VolumeTest, ComputeRangeOfEachType) {
   EXPECT_EQ(r.max, 9);
 }
 
+TEST(VolumeTest, ComputeRangeIgnoresNaNWherever) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (auto values : {std::vector<float>{nan, 2, -3}, std::vector<float>{2, nan, -3},
+                      std::vector<float>{2, -3, nan}}) {
+    VoxelRange r = ComputeRange(FromValues<float>(values));
+    EXPECT_EQ(r.min, -3);
+    EXPECT_EQ(r.max, 2);
+  }
+}
+
 TEST(VolumeTest, ComputeRangeOfEmptyVolumeIsZero) {
   Geometry g = SmallGeometry({0, 4, 4});
   VoxelRange r = ComputeRange(Volume<int16_t>(g));
@@ -177,7 +187,8 @@ TEST(VolumeTest, ToHounsfieldRefusesOutOfRangeNamingFileAndValue) {
   EXPECT_FALSE(ToHounsfield(FromValues<uint16_t>({65535}), "a").ok());
   EXPECT_FALSE(ToHounsfield(FromValues<float>({32767.5f}), "a").ok());  // rounds to 32768
   EXPECT_FALSE(ToHounsfield(FromValues<float>({-32768.5f}), "a").ok());
-  EXPECT_FALSE(ToHounsfield(FromValues<float>({std::numeric_limits<float>::quiet_NaN()}), "a").ok());
+  EXPECT_FALSE(
+      ToHounsfield(FromValues<float>({std::numeric_limits<float>::quiet_NaN()}), "a").ok());
   EXPECT_FALSE(ToHounsfield(FromValues<float>({std::numeric_limits<float>::infinity()}), "a").ok());
   Expected<HounsfieldVolume> big = ToHounsfield(FromValues<float>({1e9f}), "b");
   ASSERT_FALSE(big.ok());
