@@ -17,7 +17,11 @@ namespace {
 
 const fs::path& WorkDir() {
   static const fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("viscera-metaimage-fuzz-" + std::to_string(getpid()));
+    // tmpfs when there is one: the writer fsyncs, which is slow on a disk.
+    std::error_code ec;
+    const fs::path base =
+        fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
+    fs::path d = base / ("viscera-metaimage-fuzz-" + std::to_string(getpid()));
     fs::create_directories(d);
     return d;
   }();

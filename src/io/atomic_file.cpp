@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <vector>
 
 namespace viscera {
 namespace fs = std::filesystem;
@@ -36,26 +37,44 @@ Status SyncFile(const fs::path& path) {
 }
 }  // namespace
 
-Status WriteAtomically(const fs::path& target,
-                       const std::function<Status(const fs::path&)>& write) {
-  fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  std::error_code ec;
-  if (!fs::is_directory(parent, ec)) {
-    return MakeError(ErrorCode::kNotFound,
-                     target.string() + ": output folder " + parent.string() + " does not exist");
-  }
-  const fs::path temp = TemporarySiblingPath(target);
-  Status written = write(temp);
-  if (written) written = SyncFile(temp);
-  if (written) {
-    fs::rename(temp, target, ec);
-    if (ec) {
-      written = MakeError(ErrorCode::kIoError,
-                          target.string() + ": cannot rename temporary file: " + ec.message());
+Status WriteAtomically(std::span<const PendingFile> files) {
+  std::vector<fs::path> temps;
+  auto discard = [&temps] {
+    std::error_code ignored;
+    for (const auto& t : temps) fs::remove(t, ignored);
+  };
+  for (const PendingFile& file : files) {
+    fs::path parent = file.target.parent_path().empty() ? fs::path(".") : file.target.parent_path();
+    std::error_code ec;
+    if (!fs::is_directory(parent, ec)) {
+      discard();
+      return MakeError(ErrorCode::kNotFound, file.target.string() + ": output folder " +
+                                                 parent.string() + " does not exist");
+    }
+    temps.push_back(TemporarySiblingPath(file.target));
+    Status written = file.write(temps.back());
+    if (written) written = SyncFile(temps.back());
+    if (!written) {
+      discard();
+      return written;
     }
   }
-  if (!written) fs::remove(temp, ec);
-  return written;
+  for (size_t n = 0; n < files.size(); ++n) {
+    std::error_code ec;
+    fs::rename(temps[n], files[n].target, ec);
+    if (ec) {
+      discard();
+      return MakeError(ErrorCode::kIoError, files[n].target.string() +
+                                                ": cannot rename temporary file: " + ec.message());
+    }
+  }
+  return Ok{};
+}
+
+Status WriteAtomically(const fs::path& target,
+                       const std::function<Status(const fs::path&)>& write) {
+  const PendingFile file{target, write};
+  return WriteAtomically(std::span<const PendingFile>(&file, 1));
 }
 
 Status WriteFileAtomically(const fs::path& target, const std::string& bytes) {

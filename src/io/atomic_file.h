@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <span>
 #include <string>
 
 #include "core/expected.h"
@@ -18,6 +19,16 @@ std::filesystem::path TemporarySiblingPath(const std::filesystem::path& target);
 // removes the temp file. Existing target contents survive any failure.
 Status WriteAtomically(const std::filesystem::path& target,
                        const std::function<Status(const std::filesystem::path&)>& write);
+
+// A file to write as part of a group that must appear together (a MetaImage header and its data).
+struct PendingFile {
+  std::filesystem::path target;
+  std::function<Status(const std::filesystem::path&)> write;
+};
+
+// Writes and fsyncs every file to its temporary sibling first; only when all succeeded are they
+// renamed into place, in order. On any write failure no target is touched.
+Status WriteAtomically(std::span<const PendingFile> files);
 
 // Convenience: atomically writes a byte string.
 Status WriteFileAtomically(const std::filesystem::path& target, const std::string& bytes);

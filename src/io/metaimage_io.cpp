@@ -245,18 +245,21 @@ Expected<std::string> Deflate(std::span<const std::byte> in, const fs::path& pat
   return out;
 }
 
-Status WriteParts(const fs::path& target, std::initializer_list<std::span<const std::byte>> parts) {
-  return WriteAtomically(target, [&](const fs::path& temp) -> Status {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    for (auto part : parts) {
-      out.write(reinterpret_cast<const char*>(part.data()),
-                static_cast<std::streamsize>(part.size()));
-    }
-    out.close();
-    if (!out)
-      return MakeError(ErrorCode::kIoError, target.string() + ": write failed (disk full?)");
-    return Ok{};
-  });
+// A file made of consecutive byte spans, for WriteAtomically.
+PendingFile Parts(const fs::path& target, std::vector<std::span<const std::byte>> parts) {
+  return {target, [target, parts = std::move(parts)](const fs::path& temp) -> Status {
+            std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+            for (auto part : parts) {
+              out.write(reinterpret_cast<const char*>(part.data()),
+                        static_cast<std::streamsize>(part.size()));
+            }
+            out.close();
+            if (!out) {
+              return MakeError(ErrorCode::kIoError,
+                               target.string() + ": write failed (disk full?)");
+            }
+            return Ok{};
+          }};
 }
 
 }  // namespace
@@ -318,7 +321,8 @@ Status WriteMetaImage(const AnyVolume& volume, const fs::path& path,
 
   if (ext == ".mha") {
     const std::string header = FormatMetaImageHeader(g, type, compressed_size, "LOCAL");
-    return WriteParts(path, {std::as_bytes(std::span<const char>(header)), voxels});
+    const PendingFile file = Parts(path, {std::as_bytes(std::span<const char>(header)), voxels});
+    return WriteAtomically(std::span<const PendingFile>(&file, 1));
   }
   const std::string data_name = path.stem().string() + (options.compress ? ".zraw" : ".raw");
   const fs::path data_path = path.parent_path() / data_name;
@@ -326,9 +330,11 @@ Status WriteMetaImage(const AnyVolume& volume, const fs::path& path,
     return MakeError(ErrorCode::kInvalidArgument, data_path.string() + ": is a folder");
   }
   const std::string header = FormatMetaImageHeader(g, type, compressed_size, data_name);
-  // Data first, so a reader never finds a new header pointing at missing or old data.
-  VISCERA_RETURN_IF_ERROR(WriteParts(data_path, {voxels}));
-  return WriteParts(path, {std::as_bytes(std::span<const char>(header))});
+  // Both files are written in full before either replaces an old one; the data is renamed into
+  // place first, so a reader never finds a new header pointing at missing data.
+  const PendingFile files[] = {Parts(data_path, {voxels}),
+                               Parts(path, {std::as_bytes(std::span<const char>(header))})};
+  return WriteAtomically(files);
 }
 
 }  // namespace viscera
