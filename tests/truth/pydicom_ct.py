@@ -37,3 +37,13 @@ def load_ct_series(folder):
 def lps_to_ras(affine):
     flip = np.diag([-1.0, -1.0, 1.0, 1.0])
     return flip @ affine
+
+
+def lidc_slices_by_position(data_dir):
+    """The shared LIDC series' files sorted by z (their names are not in position order)."""
+    folder = os.path.join(data_dir, "lidc-idri-0314-chest", "dicom")
+    files = glob.glob(os.path.join(folder, "*.dcm"))
+    if len(files) != 275:
+        raise SystemExit(f"FAIL: expected 275 LIDC slices in {folder}, found {len(files)}")
+    return sorted(files, key=lambda f: float(pydicom.dcmread(f, stop_before_pixels=True)
+                                             .ImagePositionPatient[2]))

@@ -2,25 +2,18 @@
 series selection rules pick the right series, and a failed convert leaves no output behind.
 Fixtures are crafted with pydicom from six neighbouring slices of the LIDC series."""
 import copy
-import glob
 import json
 import os
-import shutil
 import tempfile
 
-import numpy as np
 import pydicom
 from pydicom.uid import generate_uid
 
+from pydicom_ct import lidc_slices_by_position
 from truth_common import check, info, parse_args, run
 
 args = parse_args(__doc__)
-source = os.path.join(args.data, "lidc-idri-0314-chest", "dicom")
-all_files = glob.glob(os.path.join(source, "*.dcm"))
-check(len(all_files) == 275, f"expected 275 LIDC slices in {source}")
-by_z = sorted(all_files, key=lambda f: float(pydicom.dcmread(f, stop_before_pixels=True)
-                                            .ImagePositionPatient[2]))
-slices = [pydicom.dcmread(f) for f in by_z[50:56]]
+slices = [pydicom.dcmread(f) for f in lidc_slices_by_position(args.data)[50:56]]
 
 
 def write_series(folder, datasets):

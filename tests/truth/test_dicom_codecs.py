@@ -1,7 +1,6 @@
 """Compressed transfer syntaxes decode to exactly the HU of the uncompressed original: slices of the
 LIDC series are re-encoded with DCMTK (an outside encoder) as JPEG lossless (process 14 SV1),
 JPEG-LS lossless and RLE, and with GDCM's tool as JPEG 2000 lossless."""
-import glob
 import os
 import shutil
 import subprocess
@@ -9,18 +8,12 @@ import tempfile
 
 import nibabel as nib
 import numpy as np
-import pydicom
 
+from pydicom_ct import lidc_slices_by_position
 from truth_common import check, fail, info, parse_args, run
 
 args = parse_args(__doc__)
-source = os.path.join(args.data, "lidc-idri-0314-chest", "dicom")
-# Eight neighbouring slices (file names are not in position order in this series).
-all_files = glob.glob(os.path.join(source, "*.dcm"))
-check(len(all_files) == 275, f"expected 275 LIDC slices in {source}")
-by_z = sorted(all_files, key=lambda f: float(pydicom.dcmread(f, stop_before_pixels=True)
-                                            .ImagePositionPatient[2]))
-files = by_z[100:108]
+files = lidc_slices_by_position(args.data)[100:108]  # eight neighbouring slices
 
 encoders = {
     "1.2.840.10008.1.2.4.70": ["dcmcjpeg", "+e1"],       # JPEG lossless, first-order prediction
