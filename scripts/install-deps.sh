@@ -6,7 +6,8 @@ set -euo pipefail
 
 build_packages=(
   build-essential cmake pkg-config git
-  libgdcm-dev libgdcm-tools          # DICOM (with OpenJPEG and CharLS codecs)
+  libgdcm-dev                        # DICOM data dictionary
+  libopenjp2-7-dev libcharls-dev     # JPEG 2000 and JPEG-LS decoders
   libnifti2-dev zlib1g-dev           # NIfTI reference library
   libcli11-dev nlohmann-json3-dev
 )
@@ -15,7 +16,7 @@ test_packages=(
   clang libclang-rt-14-dev clang-format   # libFuzzer targets, formatting check
   python3-nibabel python3-pydicom python3-numpy python3-pil  # outside truth (pil: pydicom's JPEG 2000)
   python3-vtk9 plastimatch           # MetaImage readers as outside truth
-  dcmtk                              # JPEG lossless / JPEG-LS / RLE encoders for codec tests
+  dcmtk libgdcm-tools                # outside encoders for the codec tests
 )
 
 packages=("${build_packages[@]}")

@@ -76,32 +76,23 @@ struct RawHeader {
 
 template <typename H>
 void CopyFields(const H& h, RawHeader& raw) {
-  for (int i = 0; i < 8; ++i) {
-    raw.dim[i] = h.dim[i];
-    raw.pixdim[i] = h.pixdim[i];
-  }
+  std::copy(std::begin(h.dim), std::end(h.dim), raw.dim);
+  std::copy(std::begin(h.pixdim), std::end(h.pixdim), raw.pixdim);
   raw.datatype = h.datatype;
   raw.vox_offset = static_cast<double>(h.vox_offset);
-  raw.scl_slope = h.scl_slope;
-  raw.scl_inter = h.scl_inter;
-  raw.qform_code = h.qform_code;
-  raw.sform_code = h.sform_code;
-  raw.quatern[0] = h.quatern_b;
-  raw.quatern[1] = h.quatern_c;
-  raw.quatern[2] = h.quatern_d;
-  raw.qoffset[0] = h.qoffset_x;
-  raw.qoffset[1] = h.qoffset_y;
-  raw.qoffset[2] = h.qoffset_z;
-  for (int c = 0; c < 4; ++c) {
-    raw.srow[0][c] = h.srow_x[c];
-    raw.srow[1][c] = h.srow_y[c];
-    raw.srow[2][c] = h.srow_z[c];
-  }
+  raw.scl_slope = h.scl_slope, raw.scl_inter = h.scl_inter;
+  raw.qform_code = h.qform_code, raw.sform_code = h.sform_code;
+  raw.quatern[0] = h.quatern_b, raw.quatern[1] = h.quatern_c, raw.quatern[2] = h.quatern_d;
+  raw.qoffset[0] = h.qoffset_x, raw.qoffset[1] = h.qoffset_y, raw.qoffset[2] = h.qoffset_z;
+  std::copy(std::begin(h.srow_x), std::end(h.srow_x), raw.srow[0]);
+  std::copy(std::begin(h.srow_y), std::end(h.srow_y), raw.srow[1]);
+  std::copy(std::begin(h.srow_z), std::end(h.srow_z), raw.srow[2]);
 }
 
 int32_t ByteSwap32(int32_t v) {
   auto u = static_cast<uint32_t>(v);
-  return static_cast<int32_t>((u >> 24) | ((u >> 8) & 0xff00u) | ((u << 8) & 0xff0000u) | (u << 24));
+  return static_cast<int32_t>((u >> 24) | ((u >> 8) & 0xff00u) | ((u << 8) & 0xff0000u) |
+                              (u << 24));
 }
 
 // The unswapped header bytes (what nifti_convert_n*hdr2nim expects) and its native-order fields.
@@ -113,9 +104,9 @@ struct HeaderBytes {
 
 Expected<HeaderBytes> ParseHeader(const unsigned char* bytes, size_t n, const std::string& name) {
   if (n < sizeof(nifti_1_header)) {
-    return MakeError(ErrorCode::kCorruptData,
-                     name + ": " + std::to_string(n) +
-                         " bytes is too short for a NIfTI header (348 bytes)");
+    return MakeError(
+        ErrorCode::kCorruptData,
+        name + ": " + std::to_string(n) + " bytes is too short for a NIfTI header (348 bytes)");
   }
   int32_t sizeof_hdr = 0;
   std::memcpy(&sizeof_hdr, bytes, sizeof sizeof_hdr);
@@ -148,33 +139,32 @@ Expected<HeaderBytes> ParseHeader(const unsigned char* bytes, size_t n, const st
     CopyFields(native, out.raw);
     out.raw.version = 2;
   } else {
-    return MakeError(ErrorCode::kCorruptData,
-                     name + ": not a NIfTI file (sizeof_hdr is " + std::to_string(sizeof_hdr) +
-                         ", expected 348 or 540)");
+    return MakeError(ErrorCode::kCorruptData, name + ": not a NIfTI file (sizeof_hdr is " +
+                                                  std::to_string(sizeof_hdr) +
+                                                  ", expected 348 or 540)");
   }
   return out;
 }
 
 // Stored NIfTI type -> bytes, and the voxel type we return for it.
 struct TypeInfo {
+  int datatype = 0;
   int bytes = 0;
   VoxelType ours = VoxelType::kUInt8;
 };
+constexpr TypeInfo kTypes[] = {
+    {NIFTI_TYPE_UINT8, 1, VoxelType::kUInt8},     {NIFTI_TYPE_INT8, 1, VoxelType::kInt16},
+    {NIFTI_TYPE_INT16, 2, VoxelType::kInt16},     {NIFTI_TYPE_UINT16, 2, VoxelType::kUInt16},
+    {NIFTI_TYPE_INT32, 4, VoxelType::kInt32},     {NIFTI_TYPE_UINT32, 4, VoxelType::kInt32},
+    {NIFTI_TYPE_INT64, 8, VoxelType::kInt32},     {NIFTI_TYPE_UINT64, 8, VoxelType::kInt32},
+    {NIFTI_TYPE_FLOAT32, 4, VoxelType::kFloat32}, {NIFTI_TYPE_FLOAT64, 8, VoxelType::kFloat32},
+};
 
-bool LookupType(int datatype, TypeInfo& info) {
-  switch (datatype) {
-    case NIFTI_TYPE_UINT8: info = {1, VoxelType::kUInt8}; return true;
-    case NIFTI_TYPE_INT8: info = {1, VoxelType::kInt16}; return true;
-    case NIFTI_TYPE_INT16: info = {2, VoxelType::kInt16}; return true;
-    case NIFTI_TYPE_UINT16: info = {2, VoxelType::kUInt16}; return true;
-    case NIFTI_TYPE_INT32: info = {4, VoxelType::kInt32}; return true;
-    case NIFTI_TYPE_UINT32: info = {4, VoxelType::kInt32}; return true;
-    case NIFTI_TYPE_INT64: info = {8, VoxelType::kInt32}; return true;
-    case NIFTI_TYPE_UINT64: info = {8, VoxelType::kInt32}; return true;
-    case NIFTI_TYPE_FLOAT32: info = {4, VoxelType::kFloat32}; return true;
-    case NIFTI_TYPE_FLOAT64: info = {8, VoxelType::kFloat32}; return true;
-    default: return false;
+const TypeInfo* LookupType(int datatype) {
+  for (const TypeInfo& t : kTypes) {
+    if (t.datatype == datatype) return &t;
   }
+  return nullptr;
 }
 
 // nibabel's affine choice (Nifti1Header.get_best_affine), including the fixes nibabel applies to
@@ -198,9 +188,9 @@ Expected<Affine> NibabelAffine(const RawHeader& h, const std::string& name) {
     double w2 = 1.0 - (b * b + c * c + d * d);
     const double threshold = -3.0 * std::numeric_limits<float>::epsilon();
     if (!(w2 >= threshold)) {
-      return MakeError(ErrorCode::kCorruptData,
-                       name + ": qform quaternion (" + std::to_string(b) + ", " +
-                           std::to_string(c) + ", " + std::to_string(d) + ") is not a unit rotation");
+      return MakeError(ErrorCode::kCorruptData, name + ": qform quaternion (" + std::to_string(b) +
+                                                    ", " + std::to_string(c) + ", " +
+                                                    std::to_string(d) + ") is not a unit rotation");
     }
     const double w = w2 < 0 ? 0.0 : std::sqrt(w2);
     const double nq = w * w + b * b + c * c + d * d;
@@ -254,9 +244,9 @@ Expected<Layout> CheckLayout(const RawHeader& h, const std::string& name, const 
   }
   for (int64_t i = 1; i <= ndim; ++i) {
     if (h.dim[i] < 1 || h.dim[i] > limits.max_dimension) {
-      return MakeError(ErrorCode::kCorruptData,
-                       name + ": dim[" + std::to_string(i) + "] is " + std::to_string(h.dim[i]) +
-                           ", expected 1.." + std::to_string(limits.max_dimension));
+      return MakeError(ErrorCode::kCorruptData, name + ": dim[" + std::to_string(i) + "] is " +
+                                                    std::to_string(h.dim[i]) + ", expected 1.." +
+                                                    std::to_string(limits.max_dimension));
     }
     if (i > 3 && h.dim[i] > 1) {
       return MakeError(ErrorCode::kUnsupported,
@@ -266,12 +256,14 @@ Expected<Layout> CheckLayout(const RawHeader& h, const std::string& name, const 
     }
   }
   for (int a = 0; a < 3; ++a) out.size[a] = a < ndim ? h.dim[a + 1] : 1;
-  if (!LookupType(h.datatype, out.type)) {
+  const TypeInfo* type = LookupType(h.datatype);
+  if (type == nullptr) {
     return MakeError(ErrorCode::kUnsupported,
                      name + ": voxel type " + std::to_string(h.datatype) + " (" +
                          nifti_datatype_string(h.datatype) +
                          ") is not supported; expected an integer or real scalar type");
   }
+  out.type = *type;
   const int widest = std::max(out.type.bytes, VoxelTypeBytes(out.type.ours));
   VISCERA_RETURN_IF_ERROR(CheckClaimedSize(out.size, widest, limits, name));
   out.data_bytes = out.size[0] * out.size[1] * out.size[2] * out.type.bytes;
@@ -304,9 +296,9 @@ struct Scaling {
 Expected<Scaling> GetScaling(const RawHeader& h, const std::string& name) {
   if (h.scl_slope == 0 || !std::isfinite(h.scl_slope)) return Scaling{};
   if (!std::isfinite(h.scl_inter)) {
-    return MakeError(ErrorCode::kCorruptData,
-                     name + ": scl_slope is " + std::to_string(h.scl_slope) +
-                         " but scl_inter is not finite");
+    return MakeError(
+        ErrorCode::kCorruptData,
+        name + ": scl_slope is " + std::to_string(h.scl_slope) + " but scl_inter is not finite");
   }
   return Scaling{h.scl_slope, h.scl_inter};
 }
@@ -358,9 +350,8 @@ Expected<AnyVolume> Decode(std::span<S> stored, Volume<S>* in_place, const Geome
     if (s.identity()) {
       if (!Fits<M>(lo, hi)) {
         return MakeError(ErrorCode::kUnsupported,
-                         name + ": voxel values " + std::to_string(lo) + ".." +
-                             std::to_string(hi) + " do not fit in " +
-                             VoxelTypeName(VoxelTypeOf<M>::value));
+                         name + ": voxel values " + std::to_string(lo) + ".." + std::to_string(hi) +
+                             " do not fit in " + VoxelTypeName(VoxelTypeOf<M>::value));
       }
       return Convert<M, S>(stored, g, s);
     }
@@ -409,6 +400,7 @@ Expected<AnyVolume> ReadVoxels(znzFile fp, nifti_image* nim, const Layout& layou
 
 Expected<AnyVolume> ReadByType(int datatype, znzFile fp, nifti_image* nim, const Layout& layout,
                                const Geometry& g, const Scaling& s, const std::string& name) {
+  // clang-format off
   switch (datatype) {
     case NIFTI_TYPE_UINT8: return ReadVoxels<uint8_t, uint8_t>(fp, nim, layout, g, s, name);
     case NIFTI_TYPE_INT8: return ReadVoxels<int8_t, int16_t>(fp, nim, layout, g, s, name);
@@ -420,21 +412,16 @@ Expected<AnyVolume> ReadByType(int datatype, znzFile fp, nifti_image* nim, const
     case NIFTI_TYPE_UINT64: return ReadVoxels<uint64_t, int32_t>(fp, nim, layout, g, s, name);
     case NIFTI_TYPE_FLOAT32: return ReadVoxels<float, float>(fp, nim, layout, g, s, name);
     case NIFTI_TYPE_FLOAT64: return ReadVoxels<double, float>(fp, nim, layout, g, s, name);
-    default: break;
+    default: return MakeError(ErrorCode::kUnsupported, name + ": unsupported voxel type");
   }
-  return MakeError(ErrorCode::kUnsupported, name + ": unsupported voxel type");
+  // clang-format on
 }
 
-int NiftiTypeOf(VoxelType type) {
-  switch (type) {
-    case VoxelType::kUInt8: return NIFTI_TYPE_UINT8;
-    case VoxelType::kInt16: return NIFTI_TYPE_INT16;
-    case VoxelType::kUInt16: return NIFTI_TYPE_UINT16;
-    case VoxelType::kInt32: return NIFTI_TYPE_INT32;
-    case VoxelType::kFloat32: return NIFTI_TYPE_FLOAT32;
-  }
-  return NIFTI_TYPE_UINT8;
-}
+// The NIfTI type written for each of our voxel types, in VoxelType order.
+constexpr int kWriteType[] = {NIFTI_TYPE_UINT8, NIFTI_TYPE_INT16, NIFTI_TYPE_UINT16,
+                              NIFTI_TYPE_INT32, NIFTI_TYPE_FLOAT32};
+static_assert(static_cast<int>(VoxelType::kUInt8) == 0 &&
+              static_cast<int>(VoxelType::kFloat32) == 4);
 
 }  // namespace
 
@@ -473,16 +460,14 @@ Expected<AnyVolume> ReadNifti(const fs::path& path, const ReadLimits& limits) {
   // knows whether to swap the voxels; we check it agrees with what we validated.
   NimHandle nim(h.version == 1 ? nifti_convert_n1hdr2nim(header.n1, name.c_str())
                                : nifti_convert_n2hdr2nim(header.n2, name.c_str()));
-  if (!nim || nim->nx != layout.size[0] || nim->ny != layout.size[1] ||
-      nim->nz != layout.size[2] || nim->datatype != h.datatype ||
-      nim->nbyper != layout.type.bytes) {
+  if (!nim || nim->nx != layout.size[0] || nim->ny != layout.size[1] || nim->nz != layout.size[2] ||
+      nim->datatype != h.datatype || nim->nbyper != layout.type.bytes) {
     return MakeError(ErrorCode::kCorruptData, name + ": the NIfTI library rejected the header");
   }
   nim->iname_offset = layout.offset;
   if (znzseek(fp.get(), static_cast<znz_off_t>(layout.offset), SEEK_SET) < 0) {
-    return MakeError(ErrorCode::kCorruptData,
-                     name + ": cannot seek to voxel data at offset " +
-                         std::to_string(layout.offset));
+    return MakeError(ErrorCode::kCorruptData, name + ": cannot seek to voxel data at offset " +
+                                                  std::to_string(layout.offset));
   }
   return ReadByType(h.datatype, fp.get(), nim.get(), layout, *geometry, scaling, name);
 }
@@ -506,43 +491,35 @@ Status WriteNifti(const AnyVolume& volume, const fs::path& path) {
   const VoxelType type = VoxelTypeOfVolume(volume);
   const int64_t dims[8] = {3, g.size[0], g.size[1], g.size[2], 1, 1, 1, 1};
   std::unique_ptr<nifti_1_header, decltype(&std::free)> hdr(
-      nifti_make_new_n1_header(dims, NiftiTypeOf(type)), &std::free);
+      nifti_make_new_n1_header(dims, kWriteType[static_cast<int>(type)]), &std::free);
   if (!hdr) return MakeError(ErrorCode::kIoError, name + ": cannot build a NIfTI header");
 
-  // NIfTI-1 keeps the affine in float32 fields: refuse geometry that would not survive them.
+  // NIfTI-1 keeps the affine in float32 fields: refuse geometry that would not survive them
+  // (ToFloat turns out-of-range values into infinities, which FromIndexToRas rejects).
   const Affine ras = g.IndexToRas();
   Affine stored = ras;
-  bool representable = true;
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 4; ++c) {
-      representable = representable && std::abs(ras.m[r][c]) <= std::numeric_limits<float>::max();
-      stored.m[r][c] = ToFloat(ras.m[r][c]);
-    }
-  }
-  auto survives = Geometry::FromIndexToRas(stored, g.size);
-  if (!representable || !survives) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     name + ": geometry cannot be stored in NIfTI-1's float32 fields" +
-                         (survives ? std::string() : ": " + survives.error().message));
-  }
   nifti_dmat44 m{};
   for (int r = 0; r < 4; ++r) {
-    for (int c = 0; c < 4; ++c) m.m[r][c] = ras.m[r][c];
+    for (int c = 0; c < 4; ++c) {
+      m.m[r][c] = ras.m[r][c];
+      if (r < 3) stored.m[r][c] = ToFloat(ras.m[r][c]);
+    }
+  }
+  if (auto survives = Geometry::FromIndexToRas(stored, g.size); !survives) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     name + ": geometry cannot be stored in NIfTI-1's float32 fields: " +
+                         survives.error().message);
   }
   double qb, qc, qd, qx, qy, qz, dx, dy, dz, qfac;
   nifti_dmat44_to_quatern(m, &qb, &qc, &qd, &qx, &qy, &qz, &dx, &dy, &dz, &qfac);
   hdr->pixdim[0] = ToFloat(qfac);
   for (int a = 0; a < 3; ++a) hdr->pixdim[a + 1] = ToFloat(g.spacing[a]);
-  hdr->quatern_b = ToFloat(qb);
-  hdr->quatern_c = ToFloat(qc);
-  hdr->quatern_d = ToFloat(qd);
-  hdr->qoffset_x = ToFloat(qx);
-  hdr->qoffset_y = ToFloat(qy);
-  hdr->qoffset_z = ToFloat(qz);
+  hdr->quatern_b = ToFloat(qb), hdr->quatern_c = ToFloat(qc), hdr->quatern_d = ToFloat(qd);
+  hdr->qoffset_x = ToFloat(qx), hdr->qoffset_y = ToFloat(qy), hdr->qoffset_z = ToFloat(qz);
   for (int c = 0; c < 4; ++c) {
-    hdr->srow_x[c] = ToFloat(stored.m[0][c]);
-    hdr->srow_y[c] = ToFloat(stored.m[1][c]);
-    hdr->srow_z[c] = ToFloat(stored.m[2][c]);
+    hdr->srow_x[c] = static_cast<float>(stored.m[0][c]);
+    hdr->srow_y[c] = static_cast<float>(stored.m[1][c]);
+    hdr->srow_z[c] = static_cast<float>(stored.m[2][c]);
   }
   hdr->qform_code = NIFTI_XFORM_SCANNER_ANAT;
   hdr->sform_code = NIFTI_XFORM_SCANNER_ANAT;
@@ -552,8 +529,8 @@ Status WriteNifti(const AnyVolume& volume, const fs::path& path) {
   hdr->vox_offset = 352.0f;
   std::snprintf(hdr->descrip, sizeof hdr->descrip, "Viscera");
 
-  const void* data = std::visit([](const auto& v) -> const void* { return v.voxels().data(); },
-                                volume);
+  const void* data =
+      std::visit([](const auto& v) -> const void* { return v.voxels().data(); }, volume);
   const size_t data_bytes = static_cast<size_t>(g.VoxelCount()) * VoxelTypeBytes(type);
   return WriteAtomically(path, [&](const fs::path& temp) -> Status {
     znzFile fp = znzopen(temp.c_str(), "wb", compressed ? 1 : 0);

@@ -60,6 +60,13 @@ void Put(std::string& bytes, size_t offset, T value, bool big_endian = false) {
   std::memcpy(bytes.data() + offset, raw, sizeof(T));
 }
 
+template <typename T>
+T Get(const std::string& bytes, size_t offset) {
+  T value{};
+  std::memcpy(&value, bytes.data() + offset, sizeof(T));
+  return value;
+}
+
 void ExpectError(const Expected<AnyVolume>& result, ErrorCode code, const fs::path& path) {
   ASSERT_FALSE(result.ok()) << path;
   EXPECT_EQ(result.error().code, code) << result.error().ToString();
@@ -69,7 +76,8 @@ void ExpectError(const Expected<AnyVolume>& result, ErrorCode code, const fs::pa
 template <typename T>
 const Volume<T>& As(const Expected<AnyVolume>& result) {
   EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().ToString());
-  EXPECT_TRUE(std::holds_alternative<Volume<T>>(*result)) << VoxelTypeName(VoxelTypeOfVolume(*result));
+  EXPECT_TRUE(std::holds_alternative<Volume<T>>(*result))
+      << VoxelTypeName(VoxelTypeOfVolume(*result));
   return std::get<Volume<T>>(*result);
 }
 
@@ -94,7 +102,8 @@ void ExpectGeometryNear(const Geometry& a, const Geometry& b, double tol) {
   for (int r = 0; r < 3; ++r) {
     EXPECT_NEAR(a.spacing[r], b.spacing[r], tol) << "axis " << r;
     EXPECT_NEAR(a.origin[r], b.origin[r], tol * 100) << "axis " << r;
-    for (int c = 0; c < 3; ++c) EXPECT_NEAR(a.direction.m[r][c], b.direction.m[r][c], tol) << r << c;
+    for (int c = 0; c < 3; ++c)
+      EXPECT_NEAR(a.direction.m[r][c], b.direction.m[r][c], tol) << r << c;
   }
 }
 
@@ -186,8 +195,10 @@ Geometry ObliqueGeometry(bool improper) {
   g.origin = {-120.5, 33.25, 410.0};
   const double a = 20 * M_PI / 180, b = 10 * M_PI / 180;
   // Rz(a) * Rx(b)
-  const double rz[3][3] = {{std::cos(a), -std::sin(a), 0}, {std::sin(a), std::cos(a), 0}, {0, 0, 1}};
-  const double rx[3][3] = {{1, 0, 0}, {0, std::cos(b), -std::sin(b)}, {0, std::sin(b), std::cos(b)}};
+  const double rz[3][3] = {
+      {std::cos(a), -std::sin(a), 0}, {std::sin(a), std::cos(a), 0}, {0, 0, 1}};
+  const double rx[3][3] = {
+      {1, 0, 0}, {0, std::cos(b), -std::sin(b)}, {0, std::sin(b), std::cos(b)}};
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 3; ++c) {
       double s = 0;
@@ -245,26 +256,15 @@ TEST(NiftiWrite, WritesStandardHeaderFields) {
   ASSERT_TRUE(WriteNifti(PatternVolume<int16_t>(ObliqueGeometry(false)), path).ok());
   const std::string b = ReadBytes(path);
   ASSERT_EQ(b.size(), 352u + 7 * 6 * 5 * 2);
-  int32_t sizeof_hdr;
-  int16_t datatype, bitpix, qform, sform;
-  float vox_offset, slope, inter;
-  std::memcpy(&sizeof_hdr, &b[0], 4);
-  std::memcpy(&datatype, &b[70], 2);
-  std::memcpy(&bitpix, &b[72], 2);
-  std::memcpy(&vox_offset, &b[108], 4);
-  std::memcpy(&slope, &b[112], 4);
-  std::memcpy(&inter, &b[116], 4);
-  std::memcpy(&qform, &b[252], 2);
-  std::memcpy(&sform, &b[254], 2);
-  EXPECT_EQ(sizeof_hdr, 348);
-  EXPECT_EQ(datatype, 4);  // DT_INT16
-  EXPECT_EQ(bitpix, 16);
-  EXPECT_EQ(vox_offset, 352.0f);
-  EXPECT_EQ(slope, 1.0f);
-  EXPECT_EQ(inter, 0.0f);
-  EXPECT_EQ(qform, 1);
-  EXPECT_EQ(sform, 1);
-  EXPECT_EQ(b[123], 2);  // xyzt_units: mm
+  EXPECT_EQ(Get<int32_t>(b, 0), 348);     // sizeof_hdr
+  EXPECT_EQ(Get<int16_t>(b, 70), 4);      // datatype DT_INT16
+  EXPECT_EQ(Get<int16_t>(b, 72), 16);     // bitpix
+  EXPECT_EQ(Get<float>(b, 108), 352.0f);  // vox_offset
+  EXPECT_EQ(Get<float>(b, 112), 1.0f);    // scl_slope
+  EXPECT_EQ(Get<float>(b, 116), 0.0f);    // scl_inter
+  EXPECT_EQ(Get<int16_t>(b, 252), 1);     // qform_code: scanner
+  EXPECT_EQ(Get<int16_t>(b, 254), 1);     // sform_code: scanner
+  EXPECT_EQ(b[123], 2);                   // xyzt_units: mm
   EXPECT_EQ(b.substr(344, 4), std::string("n+1\0", 4));
 }
 
@@ -392,7 +392,7 @@ std::string Voxels(const std::vector<T>& values, bool big = false) {
 TEST(NiftiCrafted, BigEndianWithZeroOffsetAndNanSlope) {
   ScratchDir dir;
   std::string b = Nifti1(8, 32, {4, 3, 2}, /*big=*/true);
-  Put<float>(b, 108, 0.0f, true);                                   // vox_offset 0 -> 352
+  Put<float>(b, 108, 0.0f, true);                                     // vox_offset 0 -> 352
   Put<float>(b, 112, std::numeric_limits<float>::quiet_NaN(), true);  // scl_slope NaN -> 1
   std::vector<int32_t> values(24);
   for (int n = 0; n < 24; ++n) values[size_t(n)] = n * 100000 - 1000000;
@@ -537,13 +537,13 @@ TEST(NiftiCorrupt, MissingEmptyGarbageAndTruncatedFilesGiveErrors) {
   // A real file cut in the middle of its voxels, uncompressed and gzipped.
   const auto real = SharedData("totalseg-example/example_seg.nii.gz");
   const std::string all = GunzipPrefix(real, 1 << 20);
-  float vox_offset = 0;  // 13168: this file carries a header extension
-  std::memcpy(&vox_offset, &all[108], 4);
-  ASSERT_EQ(all.size(), size_t(vox_offset) + 122 * 101 * 30);
+  // vox_offset 13168: this file carries a header extension.
+  ASSERT_EQ(all.size(), size_t(Get<float>(all, 108)) + 122 * 101 * 30);
   WriteBytes(dir / "cut.nii", all.substr(0, all.size() / 2));
   auto cut = ReadNifti(dir / "cut.nii");
   ExpectError(cut, ErrorCode::kCorruptData, dir / "cut.nii");
-  EXPECT_THAT(cut.error().message, HasSubstr("but the file has " + std::to_string(all.size() / 2) + " bytes"));
+  EXPECT_THAT(cut.error().message,
+              HasSubstr("but the file has " + std::to_string(all.size() / 2) + " bytes"));
   GzipBytes(dir / "cut.nii.gz", all.substr(0, all.size() / 2));
   ExpectError(ReadNifti(dir / "cut.nii.gz"), ErrorCode::kCorruptData, dir / "cut.nii.gz");
   const std::string gz = ReadBytes(real);

@@ -1,5 +1,6 @@
-// One DICOM file, as far as a CT volume needs it. This is the only interface to the DICOM toolkit
-// (GDCM, with OpenJPEG and CharLS behind it): dicom_file.cpp is the one source that includes it.
+// One DICOM file, as far as a CT volume needs it. Headers are read by our own parser
+// (dicom_parser.h), compressed frames by frame_codecs.h; GDCM only supplies its data dictionary,
+// for selection rules on arbitrary attribute keywords (dicom_file.cpp is its one includer).
 #pragma once
 
 #include <array>
@@ -41,9 +42,12 @@ struct DicomSliceHeader {
   std::optional<std::array<double, 2>> pixel_spacing;      // (0028,0030) row spacing, column spacing
   std::optional<double> gantry_tilt;                       // (0018,1120) degrees
 
-  // Where the header parse stopped (just past the Pixel Data element): lets native frames be
-  // located, verified and read with positioned reads instead of a second full parse.
-  int64_t header_end_offset = -1;
+  // Pixel Data as found by the parser: value offset in the file (-1 absent), value length
+  // (-1 for encapsulated fragments), and the byte order of native samples.
+  int64_t pixel_data_offset = -1;
+  int64_t pixel_data_length = -1;
+  bool encapsulated = false;
+  bool big_endian = false;
 
   // Attributes that series selection rules and `info` look at, by DICOM keyword (Modality,
   // ImageType, SeriesDescription, ...). Multi-valued attributes keep each value separately.
@@ -55,6 +59,9 @@ struct DicomSliceHeader {
 // Reads the header (everything before Pixel Data). Fails with kNotFound for a missing file and
 // kCorruptData for a file that is not readable DICOM; the message names the file.
 Expected<DicomSliceHeader> ReadDicomHeader(const std::filesystem::path& path);
+// The same from bytes already in memory (`path` names them in errors).
+Expected<DicomSliceHeader> ParseDicomHeader(std::span<const uint8_t> bytes,
+                                            const std::filesystem::path& path);
 
 // Reads one attribute by keyword (e.g. "ConvolutionKernel") for selection rules on attributes
 // outside DicomSliceHeader::attributes. Returns an empty list when absent.
@@ -66,5 +73,8 @@ Expected<std::vector<std::string>> ReadDicomAttribute(const std::filesystem::pat
 // little-endian samples. No rescale. Native little-endian frames are read directly; everything
 // else goes through the toolkit's codecs.
 Status DecodeDicomFrame(const DicomSliceHeader& header, std::span<uint8_t> out);
+// The same from the file's bytes already in memory.
+Status DecodeDicomFrame(const DicomSliceHeader& header, std::span<const uint8_t> file_bytes,
+                        std::span<uint8_t> out);
 
 }  // namespace viscera

@@ -41,6 +41,9 @@ Status CheckUniformSlices(const DicomSeries& series) {
                            std::to_string(h.bits_allocated) +
                            " bits allocated; expected 1 sample of 8 or 16 bits");
     }
+    if (h.rows < 1 || h.columns < 1) {
+      return MakeError(ErrorCode::kCorruptData, file + ": image has no rows or columns");
+    }
     if (h.bits_stored < 1 || h.bits_stored > h.bits_allocated) {
       return MakeError(ErrorCode::kCorruptData, file + ": BitsStored " +
                                                     std::to_string(h.bits_stored) +
