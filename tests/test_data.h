@@ -8,8 +8,12 @@
 
 namespace viscera::testing {
 
-inline std::filesystem::path SharedDataDir() { return VISCERA_SHARED_DATA_DIR; }
-inline std::filesystem::path SourceDir() { return VISCERA_SOURCE_DIR; }
+inline std::filesystem::path SharedDataDir() {
+  return VISCERA_SHARED_DATA_DIR;
+}
+inline std::filesystem::path SourceDir() {
+  return VISCERA_SOURCE_DIR;
+}
 
 // A file under the shared data folder; the test fails (never skips) if it is missing.
 inline std::filesystem::path SharedData(const std::string& relative) {

@@ -45,8 +45,8 @@ nlohmann::json Describe(const std::string& path, const LoadedVolume& loaded) {
 void PrintText(const nlohmann::json& j) {
   auto triple = [](const nlohmann::json& v, const char* sep) {
     char buf[128];
-    std::snprintf(buf, sizeof buf, "%.6g%s%.6g%s%.6g", v[0].get<double>(), sep,
-                  v[1].get<double>(), sep, v[2].get<double>());
+    std::snprintf(buf, sizeof buf, "%.6g%s%.6g%s%.6g", v[0].get<double>(), sep, v[1].get<double>(),
+                  sep, v[2].get<double>());
     return std::string(buf);
   };
   std::printf("path:        %s\n", j["path"].get<std::string>().c_str());

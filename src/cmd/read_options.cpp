@@ -27,9 +27,12 @@ Expected<VolumeReadOptions> MakeReadOptions(const ReadFlags& flags) {
 int ReportError(const Error& error) {
   std::fprintf(stderr, "viscera: error: %s\n", error.ToString().c_str());
   switch (error.code) {
-    case ErrorCode::kInvalidArgument: return 2;
-    case ErrorCode::kNotFound: return 3;
-    default: return 1;
+    case ErrorCode::kInvalidArgument:
+      return 2;
+    case ErrorCode::kNotFound:
+      return 3;
+    default:
+      return 1;
   }
 }
 

@@ -8,8 +8,8 @@ namespace viscera::detail {
                               std::string_view message);
 }  // namespace viscera::detail
 
-#define VISCERA_CHECK(condition, message)                                            \
-  do {                                                                               \
-    if (!(condition)) [[unlikely]]                                                   \
-      ::viscera::detail::CheckFailed(__FILE__, __LINE__, #condition, (message));     \
+#define VISCERA_CHECK(condition, message)                                        \
+  do {                                                                           \
+    if (!(condition)) [[unlikely]]                                               \
+      ::viscera::detail::CheckFailed(__FILE__, __LINE__, #condition, (message)); \
   } while (false)

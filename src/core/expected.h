@@ -30,12 +30,14 @@ struct Error {
   std::string ToString() const;
 };
 
-inline Error MakeError(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+inline Error MakeError(ErrorCode code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 template <typename T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Expected(T value) : state_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Expected(Error error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(state_); }
@@ -82,8 +84,8 @@ using Status = Expected<Ok>;
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return tmp.error();                  \
   lhs = std::move(tmp).value()
-#define VISCERA_RETURN_IF_ERROR(expr)                         \
-  do {                                                        \
-    auto viscera_status_ = (expr);                            \
+#define VISCERA_RETURN_IF_ERROR(expr)                          \
+  do {                                                         \
+    auto viscera_status_ = (expr);                             \
     if (!viscera_status_.ok()) return viscera_status_.error(); \
   } while (false)

@@ -46,7 +46,8 @@ Expected<Geometry> Geometry::FromIndexToLps(const Affine& a, const Index3& size)
                d[0][2] * (d[1][0] * d[2][1] - d[1][1] * d[2][0]);
   if (std::abs(det) < 1e-6) return MakeError(ErrorCode::kCorruptData, "affine is singular");
   for (int r = 0; r < 3; ++r) {
-    if (!std::isfinite(a.m[r][3])) return MakeError(ErrorCode::kCorruptData, "origin is not finite");
+    if (!std::isfinite(a.m[r][3]))
+      return MakeError(ErrorCode::kCorruptData, "origin is not finite");
     g.origin[r] = a.m[r][3];
   }
   return g;
@@ -112,9 +113,10 @@ Status ValidateAxisCodes(const std::string& codes) {
     }
   }
   if (!(seen[0] && seen[1] && seen[2])) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "orientation '" + codes +
-                         "' must be three letters naming each of L/R, P/A, I/S once (e.g. RAS, LPS)");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "orientation '" + codes +
+            "' must be three letters naming each of L/R, P/A, I/S once (e.g. RAS, LPS)");
   }
   return Ok{};
 }

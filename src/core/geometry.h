@@ -32,7 +32,7 @@ struct Affine {
 Affine FlipXY(const Affine& a);
 
 struct Geometry {
-  Index3 size{0, 0, 0};  // voxels along i (columns), j (rows), k (slices)
+  Index3 size{0, 0, 0};   // voxels along i (columns), j (rows), k (slices)
   Vec3 spacing{1, 1, 1};  // mm between voxel centres along i, j, k
   Vec3 origin{0, 0, 0};   // LPS mm of the centre of voxel (0,0,0)
   Mat3 direction;         // column c: unit LPS vector along index axis c (may be non-orthogonal)

@@ -13,14 +13,14 @@ namespace viscera {
 
 // A coded concept (DICOM code sequence item), e.g. SNOMED CT 10200004 "Liver".
 struct CodedConcept {
-  std::string value;       // CodeValue
-  std::string scheme;      // CodingSchemeDesignator, e.g. "SCT"
-  std::string meaning;     // CodeMeaning
+  std::string value;    // CodeValue
+  std::string scheme;   // CodingSchemeDesignator, e.g. "SCT"
+  std::string meaning;  // CodeMeaning
 };
 
 struct LabelEntry {
   uint16_t id = 0;
-  std::string name;                    // e.g. "liver"
+  std::string name;                       // e.g. "liver"
   std::array<uint8_t, 3> color{0, 0, 0};  // display RGB
   std::optional<CodedConcept> category;   // e.g. SCT 123037004 "Anatomical Structure"
   std::optional<CodedConcept> type;       // e.g. SCT 10200004 "Liver"

@@ -10,9 +10,15 @@ enum class LogLevel { kDebug, kInfo, kWarning, kError };
 
 void SetLogLevel(LogLevel level);
 void Log(LogLevel level, const std::string& message);
-inline void LogInfo(const std::string& m) { Log(LogLevel::kInfo, m); }
-inline void LogWarning(const std::string& m) { Log(LogLevel::kWarning, m); }
-inline void LogError(const std::string& m) { Log(LogLevel::kError, m); }
+inline void LogInfo(const std::string& m) {
+  Log(LogLevel::kInfo, m);
+}
+inline void LogWarning(const std::string& m) {
+  Log(LogLevel::kWarning, m);
+}
+inline void LogError(const std::string& m) {
+  Log(LogLevel::kError, m);
+}
 
 // Progress of a long job (>= 64 items), logged every 25% ("decoding slices: 50% (137/275)").
 // Thread-safe: Advance() may be called from ParallelFor bodies.

@@ -6,7 +6,9 @@
 
 namespace viscera {
 
-int WorkerCount() { return std::max(1u, std::thread::hardware_concurrency()); }
+int WorkerCount() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 void ParallelFor(int64_t begin, int64_t end, const std::function<void(int64_t)>& body) {
   const int64_t count = end - begin;

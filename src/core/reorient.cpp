@@ -7,12 +7,30 @@ namespace {
 // World axis (0=x L/R, 1=y P/A, 2=z I/S) of a letter, and whether it is the positive (LPS) end.
 void LetterAxis(char letter, int* world, bool* positive) {
   switch (letter) {
-    case 'L': *world = 0; *positive = true; return;
-    case 'R': *world = 0; *positive = false; return;
-    case 'P': *world = 1; *positive = true; return;
-    case 'A': *world = 1; *positive = false; return;
-    case 'S': *world = 2; *positive = true; return;
-    default: *world = 2; *positive = false; return;  // 'I'; codes are validated first
+    case 'L':
+      *world = 0;
+      *positive = true;
+      return;
+    case 'R':
+      *world = 0;
+      *positive = false;
+      return;
+    case 'P':
+      *world = 1;
+      *positive = true;
+      return;
+    case 'A':
+      *world = 1;
+      *positive = false;
+      return;
+    case 'S':
+      *world = 2;
+      *positive = true;
+      return;
+    default:
+      *world = 2;
+      *positive = false;
+      return;  // 'I'; codes are validated first
   }
 }
 }  // namespace

@@ -3,10 +3,10 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <new>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <new>
 
 namespace viscera {
 
@@ -24,26 +24,36 @@ void* AllocateVoxelMemory(size_t bytes) {
   return p;
 }
 
-void FreeVoxelMemory(void* p) noexcept { std::free(p); }
+void FreeVoxelMemory(void* p) noexcept {
+  std::free(p);
+}
 
 const char* VoxelTypeName(VoxelType type) {
   switch (type) {
-    case VoxelType::kUInt8: return "uint8";
-    case VoxelType::kInt16: return "int16";
-    case VoxelType::kUInt16: return "uint16";
-    case VoxelType::kInt32: return "int32";
-    case VoxelType::kFloat32: return "float32";
+    case VoxelType::kUInt8:
+      return "uint8";
+    case VoxelType::kInt16:
+      return "int16";
+    case VoxelType::kUInt16:
+      return "uint16";
+    case VoxelType::kInt32:
+      return "int32";
+    case VoxelType::kFloat32:
+      return "float32";
   }
   return "unknown";
 }
 
 int VoxelTypeBytes(VoxelType type) {
   switch (type) {
-    case VoxelType::kUInt8: return 1;
+    case VoxelType::kUInt8:
+      return 1;
     case VoxelType::kInt16:
-    case VoxelType::kUInt16: return 2;
+    case VoxelType::kUInt16:
+      return 2;
     case VoxelType::kInt32:
-    case VoxelType::kFloat32: return 4;
+    case VoxelType::kFloat32:
+      return 4;
   }
   return 0;
 }

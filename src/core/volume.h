@@ -19,11 +19,26 @@ int VoxelTypeBytes(VoxelType type);
 
 template <typename T>
 struct VoxelTypeOf;
-template <> struct VoxelTypeOf<uint8_t> { static constexpr VoxelType value = VoxelType::kUInt8; };
-template <> struct VoxelTypeOf<int16_t> { static constexpr VoxelType value = VoxelType::kInt16; };
-template <> struct VoxelTypeOf<uint16_t> { static constexpr VoxelType value = VoxelType::kUInt16; };
-template <> struct VoxelTypeOf<int32_t> { static constexpr VoxelType value = VoxelType::kInt32; };
-template <> struct VoxelTypeOf<float> { static constexpr VoxelType value = VoxelType::kFloat32; };
+template <>
+struct VoxelTypeOf<uint8_t> {
+  static constexpr VoxelType value = VoxelType::kUInt8;
+};
+template <>
+struct VoxelTypeOf<int16_t> {
+  static constexpr VoxelType value = VoxelType::kInt16;
+};
+template <>
+struct VoxelTypeOf<uint16_t> {
+  static constexpr VoxelType value = VoxelType::kUInt16;
+};
+template <>
+struct VoxelTypeOf<int32_t> {
+  static constexpr VoxelType value = VoxelType::kInt32;
+};
+template <>
+struct VoxelTypeOf<float> {
+  static constexpr VoxelType value = VoxelType::kFloat32;
+};
 
 // Large voxel buffers: 2 MiB aligned and advised to use transparent huge pages, which cuts the
 // page faults of filling a 150 MB CT volume by ~500x.
@@ -103,8 +118,8 @@ class Volume {
 using HounsfieldVolume = Volume<int16_t>;
 
 // A volume of any supported voxel type, as read from a file whose type is only known at run time.
-using AnyVolume =
-    std::variant<Volume<uint8_t>, Volume<int16_t>, Volume<uint16_t>, Volume<int32_t>, Volume<float>>;
+using AnyVolume = std::variant<Volume<uint8_t>, Volume<int16_t>, Volume<uint16_t>, Volume<int32_t>,
+                               Volume<float>>;
 
 const Geometry& GeometryOf(const AnyVolume& volume);
 VoxelType VoxelTypeOfVolume(const AnyVolume& volume);

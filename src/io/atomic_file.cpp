@@ -25,13 +25,14 @@ namespace {
 Status SyncFile(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) {
-    return MakeError(ErrorCode::kIoError, path.string() + ": cannot reopen to sync: " +
-                                              std::strerror(errno));
+    return MakeError(ErrorCode::kIoError,
+                     path.string() + ": cannot reopen to sync: " + std::strerror(errno));
   }
   int rc = ::fsync(fd);
   ::close(fd);
   if (rc != 0) {
-    return MakeError(ErrorCode::kIoError, path.string() + ": fsync failed: " + std::strerror(errno));
+    return MakeError(ErrorCode::kIoError,
+                     path.string() + ": fsync failed: " + std::strerror(errno));
   }
   return Ok{};
 }

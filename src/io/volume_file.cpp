@@ -8,7 +8,8 @@ namespace fs = std::filesystem;
 
 namespace {
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 Expected<VolumeFormat> FormatFromName(const fs::path& path) {
@@ -17,16 +18,20 @@ Expected<VolumeFormat> FormatFromName(const fs::path& path) {
   if (EndsWith(name, ".nii") || EndsWith(name, ".nii.gz")) return VolumeFormat::kNifti;
   if (EndsWith(name, ".mhd") || EndsWith(name, ".mha")) return VolumeFormat::kMetaImage;
   return MakeError(ErrorCode::kInvalidArgument,
-                   path.string() + ": unknown volume format (expected a DICOM folder, .nii, "
-                                   ".nii.gz, .mhd or .mha)");
+                   path.string() +
+                       ": unknown volume format (expected a DICOM folder, .nii, "
+                       ".nii.gz, .mhd or .mha)");
 }
 }  // namespace
 
 const char* VolumeFormatName(VolumeFormat format) {
   switch (format) {
-    case VolumeFormat::kDicomFolder: return "dicom";
-    case VolumeFormat::kNifti: return "nifti";
-    case VolumeFormat::kMetaImage: return "metaimage";
+    case VolumeFormat::kDicomFolder:
+      return "dicom";
+    case VolumeFormat::kNifti:
+      return "nifti";
+    case VolumeFormat::kMetaImage:
+      return "metaimage";
   }
   return "unknown";
 }

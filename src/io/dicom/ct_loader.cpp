@@ -4,8 +4,8 @@
 #include <atomic>
 #include <bit>
 #include <climits>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -66,8 +66,8 @@ Expected<HounsfieldVolume> DecodeHounsfield(const SeriesLayout& layout, const Re
   const DicomSliceHeader& first = *layout.slices.front();
   VISCERA_RETURN_IF_ERROR(CheckClaimedSize(g.size, 2, limits, first.path.string()));
   HounsfieldVolume volume(g);
-  const size_t frame_bytes = static_cast<size_t>(g.size[0] * g.size[1]) *
-                             static_cast<size_t>(first.bits_allocated / 8);
+  const size_t frame_bytes =
+      static_cast<size_t>(g.size[0] * g.size[1]) * static_cast<size_t>(first.bits_allocated / 8);
   std::vector<std::optional<Error>> errors(layout.slices.size());
   std::atomic<int64_t> clamped{0};
   Progress progress("decoding slices", g.size[2]);
@@ -118,10 +118,10 @@ Expected<LoadedCtSeries> LoadCtSeries(const std::filesystem::path& folder,
     std::string what = options.series_instance_uid.empty()
                            ? "no CT series matching the selection rules"
                            : "no series with UID " + options.series_instance_uid;
-    return MakeError(ErrorCode::kNotFound,
-                     folder.string() + ": " + what + " (" + std::to_string(scan.files_seen) +
-                         " files, " + std::to_string(scan.skipped.size()) +
-                         " not DICOM images); series found:" + found);
+    return MakeError(ErrorCode::kNotFound, folder.string() + ": " + what + " (" +
+                                               std::to_string(scan.files_seen) + " files, " +
+                                               std::to_string(scan.skipped.size()) +
+                                               " not DICOM images); series found:" + found);
   }
   LogInfo("loading " + chosen->Describe() + " from " + folder.string());
   VISCERA_ASSIGN_OR_RETURN(SeriesLayout layout, ComputeSeriesLayout(*chosen, options.layout));

@@ -25,10 +25,10 @@ struct CtLoadOptions {
 struct LoadedCtSeries {
   HounsfieldVolume volume;
   std::string series_instance_uid;
-  std::string description;        // DicomSeries::Describe()
+  std::string description;         // DicomSeries::Describe()
   std::string series_description;  // (0008,103E)
   std::string transfer_syntax_uid;
-  int64_t clamped_voxels = 0;     // HU values outside int16, clamped
+  int64_t clamped_voxels = 0;             // HU values outside int16, clamped
   std::vector<std::string> other_series;  // descriptions of series not chosen
 };
 

@@ -58,8 +58,8 @@ std::vector<std::string> SplitValues(const std::string& value) {
 
 template <size_t N>
 Expected<std::optional<std::array<double, N>>> FixedNumbers(const DicomDataSet& ds, uint32_t tag,
-                                                           const char* keyword,
-                                                           const std::string& file) {
+                                                            const char* keyword,
+                                                            const std::string& file) {
   VISCERA_ASSIGN_OR_RETURN(std::vector<double> values, ds.Numbers(tag, file));
   if (values.empty()) return std::optional<std::array<double, N>>();
   if (values.size() != N) {
@@ -129,8 +129,8 @@ Expected<DicomSliceHeader> ParseDicomHeader(std::span<const uint8_t> bytes,
   VISCERA_ASSIGN_OR_RETURN(h.instance_number, Integer(ds, DicomTag(0x0020, 0x0013),
                                                       "InstanceNumber", file, 0, 1'000'000'000));
   auto small = [&](uint16_t element, const char* keyword, int64_t fallback, int* out) -> Status {
-    VISCERA_ASSIGN_OR_RETURN(int64_t v, Integer(ds, DicomTag(0x0028, element), keyword, file,
-                                                fallback, 1'000'000));
+    VISCERA_ASSIGN_OR_RETURN(
+        int64_t v, Integer(ds, DicomTag(0x0028, element), keyword, file, fallback, 1'000'000));
     if (v < 0) return MakeError(ErrorCode::kCorruptData, file + ": " + keyword + " is negative");
     *out = static_cast<int>(v);
     return Ok{};
@@ -145,12 +145,12 @@ Expected<DicomSliceHeader> ParseDicomHeader(std::span<const uint8_t> bytes,
 
   VISCERA_ASSIGN_OR_RETURN(auto slope,
                            FixedNumbers<1>(ds, DicomTag(0x0028, 0x1053), "RescaleSlope", file));
-  VISCERA_ASSIGN_OR_RETURN(
-      auto intercept, FixedNumbers<1>(ds, DicomTag(0x0028, 0x1052), "RescaleIntercept", file));
+  VISCERA_ASSIGN_OR_RETURN(auto intercept,
+                           FixedNumbers<1>(ds, DicomTag(0x0028, 0x1052), "RescaleIntercept", file));
   if (slope) h.rescale_slope = (*slope)[0];
   if (intercept) h.rescale_intercept = (*intercept)[0];
-  VISCERA_ASSIGN_OR_RETURN(auto position, FixedNumbers<3>(ds, DicomTag(0x0020, 0x0032),
-                                                          "ImagePositionPatient", file));
+  VISCERA_ASSIGN_OR_RETURN(
+      auto position, FixedNumbers<3>(ds, DicomTag(0x0020, 0x0032), "ImagePositionPatient", file));
   if (position) h.image_position = Vec3{(*position)[0], (*position)[1], (*position)[2]};
   VISCERA_ASSIGN_OR_RETURN(h.image_orientation, FixedNumbers<6>(ds, DicomTag(0x0020, 0x0037),
                                                                 "ImageOrientationPatient", file));
@@ -223,7 +223,8 @@ Status DecodeDicomFrame(const DicomSliceHeader& header, std::span<uint8_t> out) 
   // Native frames: one positioned read straight into `out` (cheaper than faulting in a map).
   const std::string name = header.path.string();
   int fd = ::open(header.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return MakeError(ErrorCode::kIoError, name + ": cannot open: " + std::strerror(errno));
+  if (fd < 0)
+    return MakeError(ErrorCode::kIoError, name + ": cannot open: " + std::strerror(errno));
   const size_t wanted = std::min<size_t>(out.size(), static_cast<size_t>(header.pixel_data_length));
   size_t done = 0;
   while (done < wanted) {

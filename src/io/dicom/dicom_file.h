@@ -37,10 +37,10 @@ struct DicomSliceHeader {
   double rescale_slope = 1.0;
   double rescale_intercept = 0.0;
 
-  std::optional<Vec3> image_position;                   // (0020,0032) LPS mm
+  std::optional<Vec3> image_position;                      // (0020,0032) LPS mm
   std::optional<std::array<double, 6>> image_orientation;  // (0020,0037) row then column cosines
-  std::optional<std::array<double, 2>> pixel_spacing;      // (0028,0030) row spacing, column spacing
-  std::optional<double> gantry_tilt;                       // (0018,1120) degrees
+  std::optional<std::array<double, 2>> pixel_spacing;  // (0028,0030) row spacing, column spacing
+  std::optional<double> gantry_tilt;                   // (0018,1120) degrees
 
   // Pixel Data as found by the parser: value offset in the file (-1 absent), value length
   // (-1 for encapsulated fragments), and the byte order of native samples.

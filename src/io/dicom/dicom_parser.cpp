@@ -25,14 +25,25 @@ constexpr int kMaxNesting = 16;
 // VRs of the attributes we read, for implicit VR files (which do not carry them).
 const char* ImplicitVr(uint32_t tag) {
   switch (tag) {
-    case DicomTag(0x0028, 0x0002): case DicomTag(0x0028, 0x0010): case DicomTag(0x0028, 0x0011):
-    case DicomTag(0x0028, 0x0100): case DicomTag(0x0028, 0x0101): case DicomTag(0x0028, 0x0103):
+    case DicomTag(0x0028, 0x0002):
+    case DicomTag(0x0028, 0x0010):
+    case DicomTag(0x0028, 0x0011):
+    case DicomTag(0x0028, 0x0100):
+    case DicomTag(0x0028, 0x0101):
+    case DicomTag(0x0028, 0x0103):
       return "US";
-    case DicomTag(0x0018, 0x0050): case DicomTag(0x0018, 0x0060): case DicomTag(0x0018, 0x1120):
-    case DicomTag(0x0020, 0x0032): case DicomTag(0x0020, 0x0037): case DicomTag(0x0028, 0x0030):
-    case DicomTag(0x0028, 0x1052): case DicomTag(0x0028, 0x1053):
+    case DicomTag(0x0018, 0x0050):
+    case DicomTag(0x0018, 0x0060):
+    case DicomTag(0x0018, 0x1120):
+    case DicomTag(0x0020, 0x0032):
+    case DicomTag(0x0020, 0x0037):
+    case DicomTag(0x0028, 0x0030):
+    case DicomTag(0x0028, 0x1052):
+    case DicomTag(0x0028, 0x1053):
       return "DS";
-    case DicomTag(0x0020, 0x0011): case DicomTag(0x0020, 0x0013): case DicomTag(0x0028, 0x0008):
+    case DicomTag(0x0020, 0x0011):
+    case DicomTag(0x0020, 0x0013):
+    case DicomTag(0x0028, 0x0008):
       return "IS";
     default:
       return "";
@@ -142,7 +153,8 @@ class Parser {
     while (true) {
       VISCERA_ASSIGN_OR_RETURN(Header item, ReadHeader());
       if (item.tag == kSequenceDelimiter) return Ok{};
-      if (item.tag != kItem) return Corrupt("expected an item in a sequence, found " + Hex(item.tag));
+      if (item.tag != kItem)
+        return Corrupt("expected an item in a sequence, found " + Hex(item.tag));
       if (item.length != kUndefinedLength) {
         VISCERA_RETURN_IF_ERROR(Skip(item.length, item.tag));
         continue;
@@ -216,9 +228,10 @@ Expected<std::vector<double>> DicomDataSet::Numbers(uint32_t tag, const std::str
   const DicomElement* e = Find(tag);
   if (e == nullptr || e->value.empty()) return out;
   const std::string vr(e->vr);
-  const int width = vr == "US" || vr == "SS" ? 2 : vr == "UL" || vr == "SL" || vr == "FL" ? 4
-                    : vr == "FD"                ? 8
-                                                : 0;
+  const int width = vr == "US" || vr == "SS"                 ? 2
+                    : vr == "UL" || vr == "SL" || vr == "FL" ? 4
+                    : vr == "FD"                             ? 8
+                                                             : 0;
   if (width > 0) {
     for (size_t at = 0; at + static_cast<size_t>(width) <= e->value.size(); at += width) {
       uint8_t b[8];
@@ -249,9 +262,10 @@ Expected<std::vector<double>> DicomDataSet::Numbers(uint32_t tag, const std::str
     const char* first = item.data();
     if (!item.empty() && item[0] == '+') ++first;  // DS/IS allow a leading '+'
     auto [ptr, ec] = std::from_chars(first, item.data() + item.size(), d);
-    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size() || !std::isfinite(d)) {
-      return MakeError(ErrorCode::kCorruptData, file + ": " + Hex(tag) + " value '" + item +
-                                                    "' is not a number");
+    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size() ||
+        !std::isfinite(d)) {
+      return MakeError(ErrorCode::kCorruptData,
+                       file + ": " + Hex(tag) + " value '" + item + "' is not a number");
     }
     out.push_back(d);
     begin = end + 1;
@@ -303,8 +317,8 @@ Expected<DicomDataSet> ParseDicom(std::span<const uint8_t> bytes, const std::str
   const std::string& ts = ds.transfer_syntax_uid;
   if (ts.empty()) {
     // No meta header: guess explicit VR when two capital letters follow the first tag.
-    ds.explicit_vr = p.remaining() >= 6 && std::isupper(bytes[p.pos() + 4]) &&
-                     std::isupper(bytes[p.pos() + 5]);
+    ds.explicit_vr =
+        p.remaining() >= 6 && std::isupper(bytes[p.pos() + 4]) && std::isupper(bytes[p.pos() + 5]);
   } else if (ts == "1.2.840.10008.1.2") {
     ds.explicit_vr = false;
   } else if (ts == "1.2.840.10008.1.2.2") {
@@ -367,7 +381,8 @@ Expected<MappedFile> MappedFile::Open(const std::filesystem::path& path) {
     data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (data == MAP_FAILED) {
       ::close(fd);
-      return MakeError(ErrorCode::kIoError, path.string() + ": cannot map: " + std::strerror(errno));
+      return MakeError(ErrorCode::kIoError,
+                       path.string() + ": cannot map: " + std::strerror(errno));
     }
   }
   ::close(fd);

@@ -21,15 +21,15 @@ constexpr uint32_t DicomTag(uint16_t group, uint16_t element) {
 }
 
 struct DicomElement {
-  char vr[3] = {0, 0, 0};           // from the file (explicit VR) or our table (implicit); "" unknown
-  std::span<const uint8_t> value;   // points into the parsed bytes
+  char vr[3] = {0, 0, 0};  // from the file (explicit VR) or our table (implicit); "" unknown
+  std::span<const uint8_t> value;  // points into the parsed bytes
 };
 
 struct DicomDataSet {
   std::string transfer_syntax_uid;  // from (0002,0010); implicit VR little endian when absent
   bool explicit_vr = false;
   bool big_endian = false;
-  bool encapsulated = false;        // compressed transfer syntax: pixel data is in fragments
+  bool encapsulated = false;  // compressed transfer syntax: pixel data is in fragments
   std::map<uint32_t, DicomElement> elements;  // top-level elements (file meta included)
   // Pixel Data (7FE0,0010): offset of the value in the bytes, and its length (-1: undefined,
   // i.e. encapsulated fragments follow).

@@ -27,8 +27,8 @@ Expected<DicomFolderScan> ScanDicomFolder(const fs::path& folder) {
   DicomFolderScan scan;
   scan.folder = folder;
   std::vector<fs::path> files;
-  for (fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied,
-                                           ec),
+  for (fs::recursive_directory_iterator
+           it(folder, fs::directory_options::skip_permission_denied, ec),
        end;
        it != end; it.increment(ec)) {
     if (ec) break;
@@ -59,11 +59,11 @@ Expected<DicomFolderScan> ScanDicomFolder(const fs::path& folder) {
                              header->sop_class_uid + ")");
       continue;
     }
-    auto [it, inserted] = index_of_series.try_emplace(header->series_instance_uid,
-                                                      scan.series.size());
+    auto [it, inserted] =
+        index_of_series.try_emplace(header->series_instance_uid, scan.series.size());
     if (inserted) {
-      scan.series.push_back(DicomSeries{header->series_instance_uid,
-                                        header->study_instance_uid, {}});
+      scan.series.push_back(
+          DicomSeries{header->series_instance_uid, header->study_instance_uid, {}});
     }
     scan.series[it->second].instances.push_back(std::move(header).value());
   }

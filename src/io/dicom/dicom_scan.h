@@ -22,8 +22,8 @@ struct DicomSeries {
 
 struct DicomFolderScan {
   std::filesystem::path folder;
-  std::vector<DicomSeries> series;    // ordered by SeriesNumber, then UID
-  std::vector<std::string> skipped;   // "path: reason" for files that are not image instances
+  std::vector<DicomSeries> series;   // ordered by SeriesNumber, then UID
+  std::vector<std::string> skipped;  // "path: reason" for files that are not image instances
   int64_t files_seen = 0;
 };
 

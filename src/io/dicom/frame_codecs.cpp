@@ -7,9 +7,9 @@
 
 #include <cstring>
 
-#include "io/dicom/jpeg_lossless.h"
 #include <memory>
 #include <vector>
+#include "io/dicom/jpeg_lossless.h"
 
 namespace viscera {
 namespace {
@@ -92,8 +92,8 @@ Status DecodeJpeg2000(std::span<const uint8_t> data, const DicomSliceHeader& h,
   const bool jp2 = data.size() >= 8 && std::memcmp(data.data(), kJp2Signature, 8) == 0;
   std::unique_ptr<opj_codec_t, void (*)(opj_codec_t*)> codec(
       opj_create_decompress(jp2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K), &opj_destroy_codec);
-  std::unique_ptr<opj_stream_t, void (*)(opj_stream_t*)> stream(opj_stream_create(1 << 16, OPJ_TRUE),
-                                                                &opj_stream_destroy);
+  std::unique_ptr<opj_stream_t, void (*)(opj_stream_t*)> stream(
+      opj_stream_create(1 << 16, OPJ_TRUE), &opj_stream_destroy);
   if (!codec || !stream) return MakeError(ErrorCode::kIoError, name + ": cannot start OpenJPEG");
   MemoryStream source{data, 0};
   opj_stream_set_user_data(stream.get(), &source, nullptr);
@@ -146,7 +146,8 @@ Status DecodeJpegLs(std::span<const uint8_t> data, const DicomSliceHeader& h,
   charls_jpegls_errc rc =
       charls_jpegls_decoder_set_source_buffer(decoder.get(), data.data(), data.size());
   if (rc == charls::jpegls_errc::success) rc = charls_jpegls_decoder_read_header(decoder.get());
-  if (rc == charls::jpegls_errc::success) rc = charls_jpegls_decoder_get_frame_info(decoder.get(), &info);
+  if (rc == charls::jpegls_errc::success)
+    rc = charls_jpegls_decoder_get_frame_info(decoder.get(), &info);
   if (rc != charls::jpegls_errc::success) {
     return MakeError(ErrorCode::kCorruptData,
                      name + ": JPEG-LS header: " + charls_get_error_message(rc));

@@ -108,9 +108,9 @@ Status DecodeLosslessJpeg(std::span<const uint8_t> s, int columns, int rows, int
       if (s[body + 5] != 1) return corrupt("has " + std::to_string(s[body + 5]) + " components");
     } else if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 &&
                marker != 0xcc) {
-      return MakeError(ErrorCode::kUnsupported,
-                       name + ": JPEG process SOF" + std::to_string(marker - 0xc0) +
-                           " is not lossless Huffman (SOF3)");
+      return MakeError(ErrorCode::kUnsupported, name + ": JPEG process SOF" +
+                                                    std::to_string(marker - 0xc0) +
+                                                    " is not lossless Huffman (SOF3)");
     } else if (marker == 0xc4) {  // DHT
       size_t at = body;
       while (at < end) {
@@ -132,7 +132,8 @@ Status DecodeLosslessJpeg(std::span<const uint8_t> s, int columns, int rows, int
         }
         at += 17;
         if (at + total > end) return corrupt("Huffman table runs past its segment");
-        t.values.assign(s.begin() + static_cast<long>(at), s.begin() + static_cast<long>(at + total));
+        t.values.assign(s.begin() + static_cast<long>(at),
+                        s.begin() + static_cast<long>(at + total));
         t.defined = true;
         at += total;
       }
@@ -172,19 +173,36 @@ Status DecodeLosslessJpeg(std::span<const uint8_t> s, int columns, int rows, int
         for (int x = 0; x < columns; ++x) {
           int32_t prediction;
           const auto ux = static_cast<size_t>(x);
-          if (x == 0 && row_in_interval == 0) prediction = initial;
-          else if (row_in_interval == 0) prediction = current[ux - 1];
-          else if (x == 0) prediction = previous[ux];
+          if (x == 0 && row_in_interval == 0)
+            prediction = initial;
+          else if (row_in_interval == 0)
+            prediction = current[ux - 1];
+          else if (x == 0)
+            prediction = previous[ux];
           else {
             const int32_t a = current[ux - 1], b = previous[ux], c = previous[ux - 1];
             switch (predictor) {
-              case 1: prediction = a; break;
-              case 2: prediction = b; break;
-              case 3: prediction = c; break;
-              case 4: prediction = a + b - c; break;
-              case 5: prediction = a + ((b - c) >> 1); break;
-              case 6: prediction = b + ((a - c) >> 1); break;
-              default: prediction = (a + b) >> 1; break;
+              case 1:
+                prediction = a;
+                break;
+              case 2:
+                prediction = b;
+                break;
+              case 3:
+                prediction = c;
+                break;
+              case 4:
+                prediction = a + b - c;
+                break;
+              case 5:
+                prediction = a + ((b - c) >> 1);
+                break;
+              case 6:
+                prediction = b + ((a - c) >> 1);
+                break;
+              default:
+                prediction = (a + b) >> 1;
+                break;
             }
           }
           int category;

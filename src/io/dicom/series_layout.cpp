@@ -10,8 +10,12 @@ namespace {
 Vec3 Cross(const Vec3& a, const Vec3& b) {
   return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
 }
-double Dot(const Vec3& a, const Vec3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
-double Norm(const Vec3& a) { return std::sqrt(Dot(a, a)); }
+double Dot(const Vec3& a, const Vec3& b) {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+double Norm(const Vec3& a) {
+  return std::sqrt(Dot(a, a));
+}
 
 std::string Mm(double v) {
   char buf[32];
@@ -45,15 +49,15 @@ Status CheckUniformSlices(const DicomSeries& series) {
       return MakeError(ErrorCode::kCorruptData, file + ": image has no rows or columns");
     }
     if (h.bits_stored < 1 || h.bits_stored > h.bits_allocated) {
-      return MakeError(ErrorCode::kCorruptData, file + ": BitsStored " +
-                                                    std::to_string(h.bits_stored) +
-                                                    " does not fit BitsAllocated");
+      return MakeError(
+          ErrorCode::kCorruptData,
+          file + ": BitsStored " + std::to_string(h.bits_stored) + " does not fit BitsAllocated");
     }
     if (h.rows != ref.rows || h.columns != ref.columns) {
       return Inconsistent(series, "mixed image sizes: " + ref.path.string() + " is " +
-                                      std::to_string(ref.columns) + "x" +
-                                      std::to_string(ref.rows) + ", " + file + " is " +
-                                      std::to_string(h.columns) + "x" + std::to_string(h.rows));
+                                      std::to_string(ref.columns) + "x" + std::to_string(ref.rows) +
+                                      ", " + file + " is " + std::to_string(h.columns) + "x" +
+                                      std::to_string(h.rows));
     }
     if (!h.image_position || !h.image_orientation) {
       return Inconsistent(series, file + " lacks ImagePositionPatient or ImageOrientationPatient");
@@ -67,8 +71,8 @@ Status CheckUniformSlices(const DicomSeries& series) {
     }
     for (int n = 0; n < 2; ++n) {
       if (std::abs((*h.pixel_spacing)[n] - (*ref.pixel_spacing)[n]) > 1e-4) {
-        return Inconsistent(series, "mixed pixel spacings: " + ref.path.string() + " and " +
-                                        file + " differ");
+        return Inconsistent(
+            series, "mixed pixel spacings: " + ref.path.string() + " and " + file + " differ");
       }
     }
   }
@@ -87,9 +91,9 @@ Expected<SeriesLayout> ComputeSeriesLayout(const DicomSeries& series,
   Vec3 col_dir{iop[3], iop[4], iop[5]};  // down a column: increasing row index (j)
   if (std::abs(Norm(row_dir) - 1) > 1e-3 || std::abs(Norm(col_dir) - 1) > 1e-3 ||
       std::abs(Dot(row_dir, col_dir)) > 1e-3) {
-    return MakeError(ErrorCode::kCorruptData,
-                     ref.path.string() +
-                         ": ImageOrientationPatient is not two orthogonal unit vectors");
+    return MakeError(
+        ErrorCode::kCorruptData,
+        ref.path.string() + ": ImageOrientationPatient is not two orthogonal unit vectors");
   }
   const Vec3 normal = Cross(row_dir, col_dir);
 
@@ -104,8 +108,8 @@ Expected<SeriesLayout> ComputeSeriesLayout(const DicomSeries& series,
   for (size_t k = 1; k < count; ++k) {
     double gap = along_normal(layout.slices[k]) - along_normal(layout.slices[k - 1]);
     if (gap < 1e-3) {
-      return Inconsistent(series, "duplicate slice position " +
-                                      Mm(along_normal(layout.slices[k])) + " along the normal in " +
+      return Inconsistent(series, "duplicate slice position " + Mm(along_normal(layout.slices[k])) +
+                                      " along the normal in " +
                                       layout.slices[k - 1]->path.string() + " and " +
                                       layout.slices[k]->path.string());
     }
@@ -122,13 +126,12 @@ Expected<SeriesLayout> ComputeSeriesLayout(const DicomSeries& series,
         std::max(options.gap_tolerance_mm, options.gap_tolerance_relative * median);
     for (size_t k = 0; k < gaps.size(); ++k) {
       if (std::abs(gaps[k] - median) > tolerance) {
-        return Inconsistent(
-            series, "non-uniform slice spacing: gap of " + Mm(gaps[k]) + " between " +
-                        layout.slices[k]->path.string() + " and " +
-                        layout.slices[k + 1]->path.string() + " where the series uses " +
-                        Mm(median) +
-                        (gaps[k] > median ? " (missing slices?)" : "") +
-                        "; refusing to build a volume with wrong slice positions");
+        return Inconsistent(series, "non-uniform slice spacing: gap of " + Mm(gaps[k]) +
+                                        " between " + layout.slices[k]->path.string() + " and " +
+                                        layout.slices[k + 1]->path.string() +
+                                        " where the series uses " + Mm(median) +
+                                        (gaps[k] > median ? " (missing slices?)" : "") +
+                                        "; refusing to build a volume with wrong slice positions");
       }
     }
     // Use the mean over the whole stack: the most accurate estimate of a uniform spacing.
@@ -146,8 +149,7 @@ Expected<SeriesLayout> ComputeSeriesLayout(const DicomSeries& series,
       std::snprintf(buf, sizeof buf,
                     "gantry tilt: slices are stacked %.2f degrees off the slice normal "
                     "(GantryDetectorTilt %s); tilted acquisitions are not resampled",
-                    tilt,
-                    ref.gantry_tilt ? std::to_string(*ref.gantry_tilt).c_str() : "absent");
+                    tilt, ref.gantry_tilt ? std::to_string(*ref.gantry_tilt).c_str() : "absent");
       return MakeError(ErrorCode::kUnsupported, series.Describe() + ": " + buf);
     }
   } else if (auto thickness = ref.attributes.find("SliceThickness");

@@ -18,8 +18,8 @@ struct SeriesLayoutOptions {
 };
 
 struct SeriesLayout {
-  Geometry geometry;                              // LPS, k along the slice normal
-  std::vector<const DicomSliceHeader*> slices;    // slice k of the volume
+  Geometry geometry;                            // LPS, k along the slice normal
+  std::vector<const DicomSliceHeader*> slices;  // slice k of the volume
 };
 
 // Errors (kInconsistentData / kUnsupported / kCorruptData) name the series and the offending

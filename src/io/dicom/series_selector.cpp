@@ -36,9 +36,9 @@ Expected<bool> MatchString(const std::string& pattern_in, const std::vector<std:
         std::regex re(pattern, std::regex::ECMAScript | std::regex::icase);
         matched = std::regex_search(joined, re);
       } catch (const std::regex_error& e) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "selection rule for " + keyword + ": invalid regex '" + pattern +
-                             "': " + e.what());
+        return MakeError(
+            ErrorCode::kInvalidArgument,
+            "selection rule for " + keyword + ": invalid regex '" + pattern + "': " + e.what());
       }
     }
   }
@@ -53,7 +53,8 @@ Expected<bool> MatchCondition(const json& rule, const std::vector<std::string>& 
   const bool numeric = values.size() == 1 && ParseNumber(values[0], &value);
   if (rule.is_number()) return numeric && std::abs(value - rule.get<double>()) < 1e-6;
   if (rule.is_array() && rule.size() == 2 &&
-      std::all_of(rule.begin(), rule.end(), [](const json& j) { return j.is_number() || j.is_null(); })) {
+      std::all_of(rule.begin(), rule.end(),
+                  [](const json& j) { return j.is_number() || j.is_null(); })) {
     if (!numeric) return false;
     bool above = rule[0].is_null() || value >= rule[0].get<double>() - 1e-9;
     bool below = rule[1].is_null() || value <= rule[1].get<double>() + 1e-9;

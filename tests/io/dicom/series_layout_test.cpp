@@ -10,7 +10,8 @@ namespace viscera {
 namespace {
 
 // A synthetic series: `count` slices of 4x3 pixels stacked along the normal of `iop`.
-DicomSeries MakeSeries(int count, std::array<double, 6> iop, double gap, Vec3 first = {10, 20, 30}) {
+DicomSeries MakeSeries(int count, std::array<double, 6> iop, double gap,
+                       Vec3 first = {10, 20, 30}) {
   DicomSeries series;
   series.series_instance_uid = "1.2.3";
   const Vec3 row{iop[0], iop[1], iop[2]}, col{iop[3], iop[4], iop[5]};
@@ -40,9 +41,9 @@ TEST(SeriesLayout, AxialGeometryFollowsDicomDefinitions) {
   auto layout = ComputeSeriesLayout(MakeSeries(5, kAxial, 2.5));
   ASSERT_TRUE(layout.ok()) << layout.error().ToString();
   const Geometry& g = layout->geometry;
-  EXPECT_EQ(g.size, (Index3{4, 3, 5}));             // columns, rows, slices
-  EXPECT_DOUBLE_EQ(g.spacing[0], 0.7);              // PixelSpacing[1]: between columns
-  EXPECT_DOUBLE_EQ(g.spacing[1], 0.5);              // PixelSpacing[0]: between rows
+  EXPECT_EQ(g.size, (Index3{4, 3, 5}));  // columns, rows, slices
+  EXPECT_DOUBLE_EQ(g.spacing[0], 0.7);   // PixelSpacing[1]: between columns
+  EXPECT_DOUBLE_EQ(g.spacing[1], 0.5);   // PixelSpacing[0]: between rows
   EXPECT_NEAR(g.spacing[2], 2.5, 1e-12);
   EXPECT_EQ(g.origin, (Vec3{10, 20, 30}));
   EXPECT_EQ(g.AxisCodes(), "LPS");

@@ -65,10 +65,13 @@ TEST(SeriesSelector, ExclusionWithBang) {
 }
 
 TEST(SeriesSelector, NumericRangeAndEquality) {
-  EXPECT_EQ(Selected(R"({"selections":[{"name":"a","conditions":{"Modality":"CT","SliceThickness":[2, 5]}}]})"),
-            (std::vector<std::string>{"mpr", "thick"}));
-  EXPECT_EQ(Selected(R"({"selections":[{"name":"a","conditions":{"SliceThickness":[null, 0.8]}}]})"),
-            std::vector<std::string>{"scout"});
+  EXPECT_EQ(
+      Selected(
+          R"({"selections":[{"name":"a","conditions":{"Modality":"CT","SliceThickness":[2, 5]}}]})"),
+      (std::vector<std::string>{"mpr", "thick"}));
+  EXPECT_EQ(
+      Selected(R"({"selections":[{"name":"a","conditions":{"SliceThickness":[null, 0.8]}}]})"),
+      std::vector<std::string>{"scout"});
   EXPECT_EQ(Selected(R"({"selections":[{"name":"a","conditions":{"SliceThickness":1}}]})"),
             std::vector<std::string>{"thin"});
 }
