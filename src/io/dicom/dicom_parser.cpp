@@ -20,7 +20,7 @@ constexpr uint32_t kItem = DicomTag(0xfffe, 0xe000);
 constexpr uint32_t kItemDelimiter = DicomTag(0xfffe, 0xe00d);
 constexpr uint32_t kSequenceDelimiter = DicomTag(0xfffe, 0xe0dd);
 constexpr uint32_t kUndefinedLength = 0xffffffffu;
-constexpr int kMaxNesting = 16;
+constexpr int kMaxNesting = 16;  // sequences inside sequences
 
 // VRs of the attributes we read, for implicit VR files (which do not carry them).
 const char* ImplicitVr(uint32_t tag) {
@@ -159,7 +159,8 @@ class Parser {
         VISCERA_RETURN_IF_ERROR(Skip(item.length, item.tag));
         continue;
       }
-      VISCERA_ASSIGN_OR_RETURN(bool delimited, ParseElements(nullptr, depth + 1));
+      // Items do not add a level: `depth` counts sequences.
+      VISCERA_ASSIGN_OR_RETURN(bool delimited, ParseElements(nullptr, depth));
       if (!delimited) return Corrupt("item without its delimiter");
     }
   }
@@ -167,7 +168,6 @@ class Parser {
   // Elements until the end of the bytes, an item delimiter (returns true), or top-level Pixel
   // Data. `out` is set only at the top level.
   Expected<bool> ParseElements(DicomDataSet* out, int depth) {
-    if (depth > kMaxNesting) return Corrupt("sequences nested too deeply");
     while (remaining() > 0) {
       VISCERA_ASSIGN_OR_RETURN(Header h, ReadHeader());
       if (h.tag == kItemDelimiter) {
@@ -183,11 +183,12 @@ class Parser {
         return false;
       }
       if (h.length == kUndefinedLength) {
-        const bool was_explicit = explicit_vr_;
+        const bool was_explicit = explicit_vr_, was_big_endian = big_endian_;
         // PS3.5 6.2.2: an undefined-length UN value is encoded as implicit VR little endian.
-        if (h.vr[0] == 'U' && h.vr[1] == 'N') explicit_vr_ = false;
+        if (h.vr[0] == 'U' && h.vr[1] == 'N') explicit_vr_ = big_endian_ = false;
         Status skipped = SkipItems(depth + 1);
         explicit_vr_ = was_explicit;
+        big_endian_ = was_big_endian;
         VISCERA_RETURN_IF_ERROR(skipped);
         continue;
       }

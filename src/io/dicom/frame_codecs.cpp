@@ -114,9 +114,11 @@ Status DecodeJpeg2000(std::span<const uint8_t> data, const DicomSliceHeader& h,
   }
   std::unique_ptr<opj_image_t, void (*)(opj_image_t*)> image(raw_image, &opj_image_destroy);
   if (image->numcomps != 1 || image->comps[0].w != static_cast<OPJ_UINT32>(h.columns) ||
-      image->comps[0].h != static_cast<OPJ_UINT32>(h.rows) || image->comps[0].prec > 16) {
+      image->comps[0].h != static_cast<OPJ_UINT32>(h.rows) || image->comps[0].prec > 16 ||
+      (image->comps[0].prec > 8) != (h.bits_allocated == 16)) {
     return corrupt("frame does not match the DICOM header (" + std::to_string(h.columns) + "x" +
-                   std::to_string(h.rows) + ", one component)");
+                   std::to_string(h.rows) + ", one component of at most " +
+                   std::to_string(h.bits_allocated) + " bits)");
   }
   if (!opj_decode(codec.get(), stream.get(), image.get()) ||
       !opj_end_decompress(codec.get(), stream.get()) || image->comps[0].data == nullptr) {
