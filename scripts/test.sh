@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 jobs=$(nproc)
 
-cmake --preset ci >/dev/null
+# The real CT data the tests read (tests fail, never skip, when it is missing).
+shared_data=${VISCERA_SHARED_DATA:-$(pwd)/../shared/data}
+cmake --preset ci -DVISCERA_SHARED_DATA="$shared_data" >/dev/null
 cmake --build --preset ci -j "$jobs"
 ctest --preset ci -j "$jobs"
 

@@ -1,22 +1,20 @@
-// Test entry point: fails the whole run, loudly, when the shared real data is missing.
+// Test entry point: refuses to run, loudly, when the shared real data is missing (a run that
+// silently skipped every real-data test would look green).
 #include <gtest/gtest.h>
+
+#include <cstdio>
 
 #include "test_data.h"
 
-namespace {
-class SharedDataEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    if (!std::filesystem::exists(viscera::testing::SharedDataDir() / "README.md")) {
-      GTEST_FAIL() << "shared test data not found at " << viscera::testing::SharedDataDir()
-                   << " (configure with -DVISCERA_SHARED_DATA=...); tests need the real CT data";
-    }
-  }
-};
-}  // namespace
-
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  ::testing::AddGlobalTestEnvironment(new SharedDataEnvironment);
+  const auto readme = viscera::testing::SharedDataDir() / "README.md";
+  if (!GTEST_FLAG_GET(list_tests) && !std::filesystem::exists(readme)) {
+    std::fprintf(stderr,
+                 "FAIL: shared test data not found at %s (configure with "
+                 "-DVISCERA_SHARED_DATA=... or set VISCERA_SHARED_DATA for scripts/test.sh)\n",
+                 viscera::testing::SharedDataDir().c_str());
+    return 1;
+  }
   return RUN_ALL_TESTS();
 }
