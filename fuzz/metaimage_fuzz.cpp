@@ -1,14 +1,12 @@
 // libFuzzer target for the MetaImage reader: the input is written as a .mha file, as a .mhd file
 // (LOCAL data, or a data file beside it: the same bytes are also there as data.raw / data.zraw),
 // and read back. Whatever reads successfully must survive a write + read unchanged.
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
+#include "fuzz_support.h"
 #include "io/metaimage_io.h"
 
 namespace fs = std::filesystem;
@@ -16,22 +14,9 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path& WorkDir() {
-  static const fs::path dir = [] {
-    // tmpfs when there is one: the writer fsyncs, which is slow on a disk.
-    std::error_code ec;
-    const fs::path base =
-        fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
-    fs::path d = base / ("viscera-metaimage-fuzz-" + std::to_string(getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
+  return viscera::fuzz::WorkDir("metaimage-fuzz");
 }
-
-void WriteFile(const fs::path& path, const uint8_t* data, size_t size) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-}
+using viscera::fuzz::WriteFile;
 
 bool SameVolume(const viscera::AnyVolume& a, const viscera::AnyVolume& b) {
   if (a.index() != b.index()) return false;

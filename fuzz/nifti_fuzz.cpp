@@ -1,43 +1,23 @@
 // libFuzzer target for the NIfTI reader: the input is written as in.nii and as in.nii.gz (which
 // the reader decompresses when the bytes are gzip, and reads as-is otherwise) and read back.
 // Whatever reads successfully must survive a write + read with the same voxels and placement.
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
+#include "fuzz_support.h"
 #include "io/nifti_io.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-// A scratch folder in RAM where there is one, removed when the fuzzer exits normally.
 const fs::path& WorkDir() {
-  struct Scratch {
-    fs::path path;
-    ~Scratch() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static const Scratch dir{[] {
-    fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-    fs::path path = base / ("viscera-nifti-fuzz-" + std::to_string(getpid()));
-    fs::create_directories(path);
-    return path;
-  }()};
-  return dir.path;
+  return viscera::fuzz::WorkDir("nifti-fuzz");
 }
-
-void WriteFile(const fs::path& path, const uint8_t* data, size_t size) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-}
+using viscera::fuzz::WriteFile;
 
 // Bit-for-bit equal voxels; after a write + read, non-finite floats in `a` are expected as 0 (the
 // NIfTI library's reader replaces them).
