@@ -41,6 +41,11 @@ Status Run(const Flags& flags) {
     VISCERA_ASSIGN_OR_RETURN(spacing, ParseSpacing(flags.spacing));
   }
   if (!flags.orient.empty()) VISCERA_RETURN_IF_ERROR(ValidateAxisCodes(flags.orient));
+  if (auto format = DetectVolumeFormat(flags.output);
+      !format || *format == VolumeFormat::kDicomFolder) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     flags.output + ": output must be a .nii, .nii.gz, .mhd or .mha file name");
+  }
   VISCERA_ASSIGN_OR_RETURN(LoadedVolume loaded, ReadVolume(flags.input, options));
   AnyVolume volume = std::move(loaded.volume);
   if (!flags.orient.empty()) {

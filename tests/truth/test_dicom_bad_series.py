@@ -144,6 +144,10 @@ with tempfile.TemporaryDirectory() as tmp:
         check(f.read() == b"previous result", "failed convert must not touch the existing output")
     check(sorted(os.listdir(out_dir)) == ["ct.nii.gz"],
           f"failed convert left files behind: {os.listdir(out_dir)}")
+    _, _, err = run(args.viscera, "convert", good, os.path.join(out_dir, "ct.png"), expect_ok=False)
+    check("output must be a .nii" in err, f"unknown output format error: {err}")
+    _, _, err = run(args.viscera, "convert", good, out_dir, expect_ok=False)
+    check("output must be a .nii" in err, f"folder as output error: {err}")
     run(args.viscera, "convert", good, out)
     check(sorted(os.listdir(out_dir)) == ["ct.nii.gz"], "no temporary files after success")
     print("ok atomic convert")
