@@ -66,8 +66,6 @@ Expected<HounsfieldVolume> DecodeHounsfield(const SeriesLayout& layout, const Re
   const DicomSliceHeader& first = *layout.slices.front();
   VISCERA_RETURN_IF_ERROR(CheckClaimedSize(g.size, 2, limits, first.path.string()));
   HounsfieldVolume volume(g);
-  const size_t frame_bytes =
-      static_cast<size_t>(g.size[0] * g.size[1]) * static_cast<size_t>(first.bits_allocated / 8);
   std::vector<std::optional<Error>> errors(layout.slices.size());
   std::atomic<int64_t> clamped{0};
   Progress progress("decoding slices", g.size[2]);
@@ -78,7 +76,7 @@ Expected<HounsfieldVolume> DecodeHounsfield(const SeriesLayout& layout, const Re
     thread_local std::vector<uint8_t> buffer;
     std::span<uint8_t> raw(reinterpret_cast<uint8_t*>(slice.data()), slice.size_bytes());
     if (h.bits_allocated != 16) {
-      buffer.resize(frame_bytes);
+      buffer.resize(static_cast<size_t>(g.size[0] * g.size[1]));
       raw = buffer;
     }
     Status decoded = DecodeDicomFrame(h, raw);

@@ -53,6 +53,11 @@ Status CheckUniformSlices(const DicomSeries& series) {
           ErrorCode::kCorruptData,
           file + ": BitsStored " + std::to_string(h.bits_stored) + " does not fit BitsAllocated");
     }
+    if (h.bits_allocated != ref.bits_allocated) {
+      return Inconsistent(series, "mixed BitsAllocated: " + ref.path.string() + " has " +
+                                      std::to_string(ref.bits_allocated) + ", " + file + " has " +
+                                      std::to_string(h.bits_allocated));
+    }
     if (h.rows != ref.rows || h.columns != ref.columns) {
       return Inconsistent(series, "mixed image sizes: " + ref.path.string() + " is " +
                                       std::to_string(ref.columns) + "x" + std::to_string(ref.rows) +

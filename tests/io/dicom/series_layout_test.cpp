@@ -118,6 +118,10 @@ TEST(SeriesLayout, RefusesMixedSizesOrientationsSpacingsAndMissingTags) {
   s.instances[2].rows = 4;
   expect_error(s, "mixed image sizes");
   s = MakeSeries(3, kAxial, 1.0);
+  s.instances[2].bits_allocated = 8;
+  s.instances[2].bits_stored = 8;
+  expect_error(s, "mixed BitsAllocated");
+  s = MakeSeries(3, kAxial, 1.0);
   s.instances[1].image_orientation = kSagittal;
   expect_error(s, "mixed orientations");
   s = MakeSeries(3, kAxial, 1.0);
