@@ -5,7 +5,7 @@
 #include "core/log.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Viscera: CT volumes with exact geometry, organ segmentation and rendering"};
+  CLI::App app{"Viscera: CT volumes with exact geometry (DICOM, NIfTI, MetaImage)"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the subcommand
   bool verbose = false, quiet = false;
