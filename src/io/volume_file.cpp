@@ -54,8 +54,7 @@ Expected<LoadedVolume> ReadVolume(const fs::path& path, const VolumeReadOptions&
       dicom.limits = options.limits;
       VISCERA_ASSIGN_OR_RETURN(LoadedCtSeries series, LoadCtSeries(path, dicom));
       loaded.volume = std::move(series.volume);
-      series.volume = HounsfieldVolume();
-      loaded.dicom = std::move(series);
+      loaded.dicom = std::move(series.info);
       return loaded;
     }
     case VolumeFormat::kNifti: {

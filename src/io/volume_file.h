@@ -26,7 +26,7 @@ struct VolumeReadOptions {
 struct LoadedVolume {
   AnyVolume volume;
   VolumeFormat format = VolumeFormat::kNifti;
-  std::optional<LoadedCtSeries> dicom;  // series details (volume moved out) for DICOM input
+  std::optional<CtSeriesInfo> dicom;  // which series, for DICOM input
 };
 
 Expected<LoadedVolume> ReadVolume(const std::filesystem::path& path,

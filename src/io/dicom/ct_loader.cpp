@@ -125,17 +125,17 @@ Expected<LoadedCtSeries> LoadCtSeries(const std::filesystem::path& folder,
   VISCERA_ASSIGN_OR_RETURN(SeriesLayout layout, ComputeSeriesLayout(*chosen, options.layout));
   LoadedCtSeries loaded;
   VISCERA_ASSIGN_OR_RETURN(loaded.volume,
-                           DecodeHounsfield(layout, options.limits, &loaded.clamped_voxels));
-  if (loaded.clamped_voxels > 0) {
-    LogWarning(chosen->Describe() + ": " + std::to_string(loaded.clamped_voxels) +
+                           DecodeHounsfield(layout, options.limits, &loaded.info.clamped_voxels));
+  if (loaded.info.clamped_voxels > 0) {
+    LogWarning(chosen->Describe() + ": " + std::to_string(loaded.info.clamped_voxels) +
                " voxels outside the int16 HU range were clamped");
   }
-  loaded.series_instance_uid = chosen->series_instance_uid;
-  loaded.description = chosen->Describe();
-  loaded.series_description = chosen->first().Attribute("SeriesDescription");
-  loaded.transfer_syntax_uid = chosen->first().transfer_syntax_uid;
+  loaded.info.series_instance_uid = chosen->series_instance_uid;
+  loaded.info.description = chosen->Describe();
+  loaded.info.series_description = chosen->first().Attribute("SeriesDescription");
+  loaded.info.transfer_syntax_uid = chosen->first().transfer_syntax_uid;
   for (const DicomSeries& s : scan.series) {
-    if (&s != chosen) loaded.other_series.push_back(s.Describe());
+    if (&s != chosen) loaded.info.other_series.push_back(s.Describe());
   }
   return loaded;
 }

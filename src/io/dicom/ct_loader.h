@@ -22,14 +22,19 @@ struct CtLoadOptions {
   SeriesLayoutOptions layout;
 };
 
-struct LoadedCtSeries {
-  HounsfieldVolume volume;
+// What was loaded, for reports (no patient identity).
+struct CtSeriesInfo {
   std::string series_instance_uid;
   std::string description;         // DicomSeries::Describe()
   std::string series_description;  // (0008,103E)
   std::string transfer_syntax_uid;
   int64_t clamped_voxels = 0;             // HU values outside int16, clamped
   std::vector<std::string> other_series;  // descriptions of series not chosen
+};
+
+struct LoadedCtSeries {
+  HounsfieldVolume volume;
+  CtSeriesInfo info;
 };
 
 // Decodes and rescales (RescaleSlope/Intercept, per slice) every slice of `layout` into HU, slices

@@ -20,8 +20,8 @@ TEST(CtLoader, LoadsTotalSegmentatorJpeg2000Series) {
   EXPECT_NEAR(g.spacing[0], 0.9765625, 1e-9);
   EXPECT_NEAR(g.spacing[2], 2.0, 1e-6);
   EXPECT_EQ(g.AxisCodes(), "LPS");
-  EXPECT_EQ(loaded->transfer_syntax_uid, "1.2.840.10008.1.2.4.90");
-  EXPECT_EQ(loaded->series_description, "CT Body 3.0");
+  EXPECT_EQ(loaded->info.transfer_syntax_uid, "1.2.840.10008.1.2.4.90");
+  EXPECT_EQ(loaded->info.series_description, "CT Body 3.0");
   // The lowest slice (most inferior) comes first: origin z is the minimum IPP z.
   EXPECT_NEAR(g.origin[2], -804.5, 1e-6);
   auto range = ComputeRange(AnyVolume(loaded->volume));
@@ -39,7 +39,7 @@ TEST(CtLoader, LoadsLidcSeries) {
   auto range = ComputeRange(AnyVolume(loaded->volume));
   EXPECT_EQ(range.min, -1000);
   EXPECT_EQ(range.max, 1979);
-  EXPECT_EQ(loaded->clamped_voxels, 0);
+  EXPECT_EQ(loaded->info.clamped_voxels, 0);
 }
 
 TEST(CtLoader, RefusesVolumeOverTheMemoryLimitBeforeDecoding) {
