@@ -15,7 +15,7 @@ did not write:
       convention against ITK itself;
   (d) `viscera info --json` on the written file reports the source geometry.
 Run: /usr/bin/python3 test_metaimage_vtk.py --viscera BIN --data /work/shared/data --source REPO
-Needs the Debian packages in scripts/deps-test-python.txt (python3-vtk9, plastimatch).
+Needs python3-vtk9 and plastimatch (installed by scripts/install-deps.sh --test).
 """
 import argparse
 import json
