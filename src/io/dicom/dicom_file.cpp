@@ -40,22 +40,6 @@ const Keyword kSelectionKeywords[] = {
     {"KVP", DicomTag(0x0018, 0x0060)},
 };
 
-std::vector<std::string> SplitValues(const std::string& value) {
-  std::vector<std::string> out;
-  size_t begin = 0;
-  while (begin <= value.size()) {
-    size_t end = value.find('\\', begin);
-    if (end == std::string::npos) end = value.size();
-    std::string item = value.substr(begin, end - begin);
-    item.erase(item.find_last_not_of(' ') + 1);
-    item.erase(0, item.find_first_not_of(' '));
-    out.push_back(item);
-    begin = end + 1;
-  }
-  if (out.size() == 1 && out[0].empty()) out.clear();
-  return out;
-}
-
 template <size_t N>
 Expected<std::optional<std::array<double, N>>> FixedNumbers(const DicomDataSet& ds, uint32_t tag,
                                                             const char* keyword,
@@ -161,7 +145,7 @@ Expected<DicomSliceHeader> ParseDicomHeader(std::span<const uint8_t> bytes,
   if (tilt) h.gantry_tilt = (*tilt)[0];
 
   for (const Keyword& k : kSelectionKeywords) {
-    if (ds.Find(k.tag) != nullptr) h.attributes[k.name] = SplitValues(ds.AsText(k.tag));
+    if (ds.Find(k.tag) != nullptr) h.attributes[k.name] = SplitDicomValues(ds.AsText(k.tag));
   }
   return h;
 }
@@ -188,7 +172,7 @@ Expected<std::vector<std::string>> ReadDicomAttribute(const std::filesystem::pat
     const char* vr = gdcm::VR::GetVRString(dict.GetDictEntry(tag).GetVR());
     if (vr != nullptr && std::strlen(vr) == 2) std::memcpy(it->second.vr, vr, 2);
   }
-  return SplitValues(ds.AsText(key));
+  return SplitDicomValues(ds.AsText(key));
 }
 
 Status DecodeDicomFrame(const DicomSliceHeader& header, std::span<const uint8_t> bytes,

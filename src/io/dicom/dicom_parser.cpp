@@ -213,6 +213,19 @@ class Parser {
 
 }  // namespace
 
+std::vector<std::string> SplitDicomValues(std::string_view text) {
+  std::vector<std::string> out;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    size_t end = text.find('\\', begin);
+    if (end == std::string_view::npos) end = text.size();
+    out.push_back(TrimValue(text.substr(begin, end - begin)));
+    begin = end + 1;
+  }
+  if (out.size() == 1 && out[0].empty()) out.clear();
+  return out;
+}
+
 const DicomElement* DicomDataSet::Find(uint32_t tag) const {
   auto it = elements.find(tag);
   return it == elements.end() ? nullptr : &it->second;
@@ -253,12 +266,9 @@ Expected<std::vector<double>> DicomDataSet::Numbers(uint32_t tag, const std::str
     }
     return out;
   }
-  const std::string text = String(tag);
-  size_t begin = 0;
-  while (begin <= text.size()) {
-    size_t end = text.find('\\', begin);
-    if (end == std::string::npos) end = text.size();
-    std::string item = TrimValue(std::string_view(text).substr(begin, end - begin));
+  std::vector<std::string> items = SplitDicomValues(String(tag));
+  if (items.empty()) items.emplace_back();  // a value of only padding is malformed, not absent
+  for (const std::string& item : items) {
     double d = 0;
     const char* first = item.data();
     if (!item.empty() && item[0] == '+') ++first;  // DS/IS allow a leading '+'
@@ -269,7 +279,6 @@ Expected<std::vector<double>> DicomDataSet::Numbers(uint32_t tag, const std::str
                        file + ": " + Hex(tag) + " value '" + item + "' is not a number");
     }
     out.push_back(d);
-    begin = end + 1;
   }
   return out;
 }

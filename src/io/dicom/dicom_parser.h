@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/expected.h"
@@ -45,6 +46,9 @@ struct DicomDataSet {
   // Any element as text: strings as they are, binary numbers formatted, values joined by '\'.
   std::string AsText(uint32_t tag) const;
 };
+
+// Splits a multi-valued DICOM string on '\\', trimming each value; "" gives no values.
+std::vector<std::string> SplitDicomValues(std::string_view text);
 
 // Parses bytes of a DICOM file (with or without the 128-byte preamble + "DICM"). `name` goes into
 // error messages. Stops at top-level Pixel Data.

@@ -20,60 +20,85 @@ bool ParseNumber(const std::string& text, double* out) {
   return !text.empty() && end == text.c_str() + text.size() && std::isfinite(*out);
 }
 
-Expected<bool> MatchString(const std::string& pattern_in, const std::vector<std::string>& values,
-                           const std::string& keyword) {
-  bool negate = !pattern_in.empty() && pattern_in[0] == '!';
-  std::string pattern = negate ? pattern_in.substr(1) : pattern_in;
-  if (pattern.rfind("(?i)", 0) == 0) pattern = pattern.substr(4);  // we always ignore case
-  bool matched = false;
-  if (!values.empty()) {
-    std::string joined = values[0];
-    for (size_t n = 1; n < values.size(); ++n) joined += "\\" + values[n];
-    if (Lower(joined) == Lower(pattern)) {
-      matched = true;
-    } else {
-      try {
-        std::regex re(pattern, std::regex::ECMAScript | std::regex::icase);
-        matched = std::regex_search(joined, re);
-      } catch (const std::regex_error& e) {
-        return MakeError(
-            ErrorCode::kInvalidArgument,
-            "selection rule for " + keyword + ": invalid regex '" + pattern + "': " + e.what());
-      }
-    }
-  }
-  return negate ? !matched : matched;
-}
+using Condition = SeriesSelector::Condition;
 
-Expected<bool> MatchCondition(const json& rule, const std::vector<std::string>& values,
-                              const std::string& keyword) {
-  if (rule.is_null() || (rule.is_string() && rule.get<std::string>().empty())) return true;
-  if (rule.is_string()) return MatchString(rule.get<std::string>(), values, keyword);
-  double value = 0;
-  const bool numeric = values.size() == 1 && ParseNumber(values[0], &value);
-  if (rule.is_number()) return numeric && std::abs(value - rule.get<double>()) < 1e-6;
+Expected<Condition> ParseCondition(const std::string& keyword, const json& rule,
+                                   const std::string& source) {
+  Condition c;
+  c.keyword = keyword;
+  if (rule.is_null() || (rule.is_string() && rule.get<std::string>().empty())) return c;
+  if (rule.is_string()) {
+    c.kind = Condition::Kind::kText;
+    c.text = rule.get<std::string>();
+    c.negate = c.text[0] == '!';
+    if (c.negate) c.text = c.text.substr(1);
+    if (c.text.rfind("(?i)", 0) == 0) c.text = c.text.substr(4);  // we always ignore case
+    try {
+      c.regex =
+          std::make_shared<const std::regex>(c.text, std::regex::ECMAScript | std::regex::icase);
+    } catch (const std::regex_error& e) {
+      return MakeError(ErrorCode::kInvalidArgument, source + ": selection rule for " + keyword +
+                                                        ": invalid regex '" + c.text +
+                                                        "': " + e.what());
+    }
+    return c;
+  }
+  if (rule.is_number()) {
+    c.kind = Condition::Kind::kNumber;
+    c.number = rule.get<double>();
+    return c;
+  }
   if (rule.is_array() && rule.size() == 2 &&
       std::all_of(rule.begin(), rule.end(),
                   [](const json& j) { return j.is_number() || j.is_null(); })) {
-    if (!numeric) return false;
-    bool above = rule[0].is_null() || value >= rule[0].get<double>() - 1e-9;
-    bool below = rule[1].is_null() || value <= rule[1].get<double>() + 1e-9;
-    return above && below;
+    c.kind = Condition::Kind::kRange;
+    if (!rule[0].is_null()) c.low = rule[0].get<double>();
+    if (!rule[1].is_null()) c.high = rule[1].get<double>();
+    return c;
   }
   if (rule.is_array()) {
-    std::vector<std::string> have;
-    for (const auto& v : values) have.push_back(Lower(v));
+    c.kind = Condition::Kind::kValues;
     for (const json& item : rule) {
       std::string want = Lower(item.is_string() ? item.get<std::string>() : item.dump());
-      bool negate = !want.empty() && want[0] == '!';
-      if (negate) want = want.substr(1);
-      bool present = std::find(have.begin(), have.end(), want) != have.end();
-      if (present == negate) return false;
+      const bool negate = !want.empty() && want[0] == '!';
+      c.values.emplace_back(negate ? want.substr(1) : want, negate);
     }
-    return true;
+    return c;
   }
-  return MakeError(ErrorCode::kInvalidArgument,
-                   "selection rule for " + keyword + ": unsupported value " + rule.dump());
+  return MakeError(ErrorCode::kInvalidArgument, source + ": selection rule for " + keyword +
+                                                    ": unsupported value " + rule.dump());
+}
+
+bool Matches(const Condition& c, const std::vector<std::string>& values) {
+  double value = 0;
+  const bool numeric = values.size() == 1 && ParseNumber(values[0], &value);
+  switch (c.kind) {
+    case Condition::Kind::kAlways:
+      return true;
+    case Condition::Kind::kText: {
+      bool matched = false;
+      if (!values.empty()) {
+        std::string joined = values[0];
+        for (size_t n = 1; n < values.size(); ++n) joined += "\\" + values[n];
+        matched = Lower(joined) == Lower(c.text) || std::regex_search(joined, *c.regex);
+      }
+      return matched != c.negate;
+    }
+    case Condition::Kind::kNumber:
+      return numeric && std::abs(value - c.number) < 1e-6;
+    case Condition::Kind::kRange:
+      return numeric && (!c.low || value >= *c.low - 1e-9) && (!c.high || value <= *c.high + 1e-9);
+    case Condition::Kind::kValues: {
+      std::vector<std::string> have;
+      for (const auto& v : values) have.push_back(Lower(v));
+      for (const auto& [want, negate] : c.values) {
+        const bool present = std::find(have.begin(), have.end(), want) != have.end();
+        if (present == negate) return false;
+      }
+      return true;
+    }
+  }
+  return false;
 }
 
 Expected<std::vector<std::string>> SeriesAttribute(const DicomSeries& series,
@@ -117,7 +142,8 @@ Expected<SeriesSelector> SeriesSelector::FromJson(const std::string& text,
     Selection selection;
     selection.name = s.value("name", "");
     for (const auto& [keyword, value] : s["conditions"].items()) {
-      selection.conditions.push_back({keyword, value.dump()});
+      VISCERA_ASSIGN_OR_RETURN(Condition condition, ParseCondition(keyword, value, source));
+      selection.conditions.push_back(std::move(condition));
     }
     selector.selections_.push_back(std::move(selection));
   }
@@ -132,9 +158,7 @@ Expected<std::vector<SeriesSelector::Match>> SeriesSelector::Select(
       bool all = true;
       for (const Condition& c : selection.conditions) {
         VISCERA_ASSIGN_OR_RETURN(std::vector<std::string> values, SeriesAttribute(s, c.keyword));
-        VISCERA_ASSIGN_OR_RETURN(bool ok,
-                                 MatchCondition(json::parse(c.json_value), values, c.keyword));
-        if (!ok) {
+        if (!Matches(c, values)) {
           all = false;
           break;
         }

@@ -16,7 +16,11 @@
 // one with the most instances comes first.
 #pragma once
 
+#include <memory>
+#include <optional>
+#include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/dicom/dicom_scan.h"
@@ -38,9 +42,17 @@ class SeriesSelector {
   // (e.g. an invalid regex) or unreadable files.
   Expected<std::vector<Match>> Select(const std::vector<DicomSeries>& series) const;
 
+  // A condition, parsed and checked once when the rules are read.
   struct Condition {
+    enum class Kind { kAlways, kText, kNumber, kRange, kValues };
     std::string keyword;
-    std::string json_value;  // the rule's value, serialised; parsed on use
+    Kind kind = Kind::kAlways;
+    bool negate = false;                               // kText: "!" prefix
+    std::string text;                                  // kText: pattern without "!" and "(?i)"
+    std::shared_ptr<const std::regex> regex;           // kText: compiled, case-insensitive
+    double number = 0;                                 // kNumber
+    std::optional<double> low, high;                   // kRange: null ends stay open
+    std::vector<std::pair<std::string, bool>> values;  // kValues: lower-case value, negated
   };
   struct Selection {
     std::string name;
