@@ -10,6 +10,8 @@ build_packages=(
   libopenjp2-7-dev libcharls-dev     # JPEG 2000 and JPEG-LS decoders
   libnifti2-dev zlib1g-dev           # NIfTI reference library
   libcli11-dev nlohmann-json3-dev
+  libtorch-dev                       # TorchScript runtime for segmentation (CPU)
+  libopenblas0-openmp                # fast BLAS for libtorch: ~10x over the reference BLAS
 )
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -17,10 +19,26 @@ test_packages=(
   python3-nibabel python3-pydicom python3-numpy python3-pil  # outside truth (pil: pydicom's JPEG 2000)
   python3-vtk9 plastimatch           # MetaImage readers as outside truth
   dcmtk libgdcm-tools                # outside encoders for the codec tests
+  python3-torch                      # UNETR reference, model export, demo training, parity
+  dicom3tools                        # dciodvfy: validates our DICOM SEG and RTSTRUCT
 )
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then packages+=("${test_packages[@]}"); fi
+
+# libtorch calls the system BLAS: make it OpenBLAS (Debian's default can be the reference BLAS).
+select_openblas() {
+  local alt=libblas.so.3-x86_64-linux-gnu
+  local openblas=/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3
+  if [[ -e $openblas ]] && ! update-alternatives --query "$alt" 2>/dev/null |
+    grep -q "^Value: $openblas"; then
+    if [[ $(id -u) -eq 0 ]]; then update-alternatives --set "$alt" "$openblas"; fi
+  fi
+  local lapack=/usr/lib/x86_64-linux-gnu/openblas-openmp/liblapack.so.3
+  if [[ -e $lapack && $(id -u) -eq 0 ]]; then
+    update-alternatives --set liblapack.so.3-x86_64-linux-gnu "$lapack" >/dev/null 2>&1 || true
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -30,6 +48,7 @@ for p in "${packages[@]}"; do
 done
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#packages[@]} packages present"
+  select_openblas
   exit 0
 fi
 echo "install-deps: installing ${missing[*]}"
@@ -40,3 +59,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+select_openblas

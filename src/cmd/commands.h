@@ -8,5 +8,7 @@ namespace viscera::cmd {
 // Each registers a subcommand on `app`; the callback stores the exit status in *exit_code.
 void RegisterInfo(CLI::App& app, int* exit_code);
 void RegisterConvert(CLI::App& app, int* exit_code);
+void RegisterExport(CLI::App& app, int* exit_code);
+void RegisterSegment(CLI::App& app, int* exit_code);
 
 }  // namespace viscera::cmd

@@ -5,7 +5,7 @@
 #include "core/log.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Viscera: CT volumes with exact geometry (DICOM, NIfTI, MetaImage)"};
+  CLI::App app{"Viscera: CT in, organs out (DICOM, NIfTI, MetaImage)"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the subcommand
   bool verbose = false, quiet = false;
@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   viscera::cmd::RegisterInfo(app, &exit_code);
   viscera::cmd::RegisterConvert(app, &exit_code);
+  viscera::cmd::RegisterExport(app, &exit_code);
+  viscera::cmd::RegisterSegment(app, &exit_code);
   app.parse_complete_callback([&] {
     viscera::SetLogLevel(verbose ? viscera::LogLevel::kDebug
                          : quiet ? viscera::LogLevel::kWarning

@@ -35,14 +35,10 @@ void LetterAxis(char letter, int* world, bool* positive) {
 }
 }  // namespace
 
-template <typename T>
-Expected<Volume<T>> Reorient(const Volume<T>& volume, const std::string& codes) {
+Expected<AxisMapping> ComputeReorientation(const Geometry& src, const std::string& codes) {
   VISCERA_RETURN_IF_ERROR(ValidateAxisCodes(codes));
-  const Geometry& src = volume.geometry();
   const std::string current = src.AxisCodes();
-  // For new axis t: which source axis feeds it, and whether it runs backwards.
-  int perm[3];
-  bool flip[3];
+  AxisMapping map;
   for (int t = 0; t < 3; ++t) {
     int want_world;
     bool want_positive;
@@ -52,22 +48,31 @@ Expected<Volume<T>> Reorient(const Volume<T>& volume, const std::string& codes) 
       bool positive;
       LetterAxis(current[s], &world, &positive);
       if (world == want_world) {
-        perm[t] = s;
-        flip[t] = positive != want_positive;
+        map.source_axis[t] = s;
+        map.flipped[t] = positive != want_positive;
       }
     }
   }
-  Geometry dst = src;
+  Geometry& dst = map.geometry;
+  dst = src;
   Vec3 src_index_of_new_origin{0, 0, 0};
   for (int t = 0; t < 3; ++t) {
-    int s = perm[t];
+    int s = map.source_axis[t];
     dst.size[t] = src.size[s];
     dst.spacing[t] = src.spacing[s];
-    for (int r = 0; r < 3; ++r) dst.direction.m[r][t] = (flip[t] ? -1 : 1) * src.direction.m[r][s];
-    if (flip[t]) src_index_of_new_origin[s] = static_cast<double>(src.size[s] - 1);
+    for (int r = 0; r < 3; ++r) {
+      dst.direction.m[r][t] = (map.flipped[t] ? -1 : 1) * src.direction.m[r][s];
+    }
+    if (map.flipped[t]) src_index_of_new_origin[s] = static_cast<double>(src.size[s] - 1);
   }
   dst.origin = src.IndexToLpsPoint(src_index_of_new_origin);
+  return map;
+}
 
+template <typename T>
+Expected<Volume<T>> Reorient(const Volume<T>& volume, const std::string& codes) {
+  VISCERA_ASSIGN_OR_RETURN(AxisMapping map, ComputeReorientation(volume.geometry(), codes));
+  const Geometry& dst = map.geometry;
   Volume<T> out(dst);
   ParallelFor(0, dst.size[2], [&](int64_t k) {
     int64_t idx[3];
@@ -76,10 +81,7 @@ Expected<Volume<T>> Reorient(const Volume<T>& volume, const std::string& codes) 
       idx[1] = j;
       for (int64_t i = 0; i < dst.size[0]; ++i) {
         idx[0] = i;
-        int64_t s[3];
-        for (int t = 0; t < 3; ++t) {
-          s[perm[t]] = flip[t] ? dst.size[t] - 1 - idx[t] : idx[t];
-        }
+        Index3 s = map.SourceIndex({idx[0], idx[1], idx[2]});
         out.at(i, j, k) = volume.at(s[0], s[1], s[2]);
       }
     }

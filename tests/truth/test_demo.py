@@ -41,4 +41,14 @@ with tempfile.TemporaryDirectory() as out:
         return (affine @ np.append((np.array(shape) - 1) / 2.0, 1.0))[:3]
     shift = np.linalg.norm(centre(resampled.affine, resampled.shape) - centre(img.affine, img.shape))
     check(shift < 1.5, f"resampled volume centre moved {shift:.2f} mm")
+
+    # The segmentation: a Clara dataset plus clinical outputs, the label map on the CT's grid.
+    seg_dir = os.path.join(out, "abdomen")
+    for f in ["abdomen.nii.gz", "abdomen.output.mhd", "config.meta", "config_render.json",
+              "seg.dcm", "rtstruct.dcm", "stats.json"]:
+        check(os.path.isfile(os.path.join(seg_dir, f)), f"demo segmentation lacks {f}")
+    check("seconds: load" in proc.stdout and "windows" in proc.stdout,
+          f"segment summary missing:\n{proc.stdout}")
+    mask = info(args.viscera, os.path.join(seg_dir, "abdomen.output.mhd"))
+    check(np.allclose(mask["affine_lps"], ref_affine, atol=1e-4), "demo mask on the CT's grid")
 print("PASS")

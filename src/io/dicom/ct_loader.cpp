@@ -131,6 +131,10 @@ Expected<LoadedCtSeries> LoadCtSeries(const std::filesystem::path& folder,
                " voxels outside the int16 HU range were clamped");
   }
   loaded.info.series_instance_uid = chosen->series_instance_uid;
+  loaded.info.study_instance_uid = chosen->study_instance_uid;
+  for (const DicomSliceHeader* h : layout.slices) {
+    loaded.info.slices.push_back({h->path, h->sop_class_uid, h->sop_instance_uid});
+  }
   loaded.info.description = chosen->Describe();
   loaded.info.series_description = chosen->first().Attribute("SeriesDescription");
   loaded.info.transfer_syntax_uid = chosen->first().transfer_syntax_uid;

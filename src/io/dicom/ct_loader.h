@@ -22,9 +22,18 @@ struct CtLoadOptions {
   SeriesLayoutOptions layout;
 };
 
+// One source slice, for outputs that reference it (DICOM SEG, RT Structure Set).
+struct SourceSlice {
+  std::filesystem::path path;
+  std::string sop_class_uid;
+  std::string sop_instance_uid;
+};
+
 // What was loaded, for reports (no patient identity).
 struct CtSeriesInfo {
   std::string series_instance_uid;
+  std::string study_instance_uid;
+  std::vector<SourceSlice> slices;  // slice k of the volume is slices[k]
   std::string description;         // DicomSeries::Describe()
   std::string series_description;  // (0008,103E)
   std::string transfer_syntax_uid;
