@@ -27,8 +27,9 @@ Expected<AnyVolume> OnImageGrid(AnyVolume labels, const Geometry& image, const s
   VISCERA_ASSIGN_OR_RETURN(AnyVolume reoriented, Reorient(labels, image.AxisCodes()));
   if (GeometryOf(reoriented).SameGrid(image)) return reoriented;
   return MakeError(ErrorCode::kInconsistentData,
-                   what + ": label map grid differs from the image's (size, spacing, origin or "
-                          "direction)");
+                   what +
+                       ": label map grid differs from the image's (size, spacing, origin or "
+                       "direction)");
 }
 
 Status Run(const Flags& flags) {
@@ -44,9 +45,9 @@ Status Run(const Flags& flags) {
   VISCERA_ASSIGN_OR_RETURN(LabelMap labels, LabelMap::Create(hu.geometry(), on_grid, meta.labels));
   for (uint16_t id : labels.PresentIds()) {
     if (labels.table.Find(id) == nullptr) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       flags.labels + ": label " + std::to_string(id) + " is not in " +
-                           meta_path.string() + "'s label table");
+      return MakeError(ErrorCode::kInvalidArgument, flags.labels + ": label " + std::to_string(id) +
+                                                        " is not in " + meta_path.string() +
+                                                        "'s label table");
     }
   }
   SegmentationOutputOptions out;

@@ -32,9 +32,9 @@ void ProgressBar::Update(const std::string& stage, int64_t done, int64_t total,
   }
   if (total <= 1) return;
   double elapsed = std::chrono::duration<double>(now - stage_start_).count();
-  std::string eta = done > 0 ? Clock(elapsed / static_cast<double>(done) *
-                                     static_cast<double>(total - done))
-                             : "?";
+  std::string eta =
+      done > 0 ? Clock(elapsed / static_cast<double>(done) * static_cast<double>(total - done))
+               : "?";
   if (terminal_) {
     constexpr int kWidth = 30;
     int filled = static_cast<int>(kWidth * done / total);

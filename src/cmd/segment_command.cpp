@@ -117,27 +117,26 @@ Status Run(const Flags& flags) {
     VISCERA_RETURN_IF_ERROR(DumpFloats(window_input, flags.dump_window + ".input.f32"));
     VISCERA_RETURN_IF_ERROR(DumpFloats(window_logits, flags.dump_window + ".logits.f32"));
   }
-  VISCERA_ASSIGN_OR_RETURN(LabelMap labels, LabelMap::Create(hu.geometry(),
-                                                             AnyVolume(std::move(result.labels)),
-                                                             model.labels));
+  VISCERA_ASSIGN_OR_RETURN(
+      LabelMap labels,
+      LabelMap::Create(hu.geometry(), AnyVolume(std::move(result.labels)), model.labels));
   start = std::chrono::steady_clock::now();
   bar.Update("write", 0, 1, "");
   SegmentationOutputOptions out;
   out.name = flags.name.empty() ? DatasetName(flags.input) : flags.name;
   out.algorithm.model_name = model.Describe();
-  VISCERA_RETURN_IF_ERROR(
-      WriteSegmentationOutputs(hu, labels, loaded.dicom, out, flags.output));
+  VISCERA_RETURN_IF_ERROR(WriteSegmentationOutputs(hu, labels, loaded.dicom, out, flags.output));
   double write_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const Geometry& g = result.network_grid;
-  std::printf("network grid: %lld x %lld x %lld at %g x %g x %g mm, crop %lld x %lld x %lld, "
-              "%lld windows\n",
-              static_cast<long long>(g.size[0]), static_cast<long long>(g.size[1]),
-              static_cast<long long>(g.size[2]), g.spacing[0], g.spacing[1], g.spacing[2],
-              static_cast<long long>(result.crop_size[0]),
-              static_cast<long long>(result.crop_size[1]),
-              static_cast<long long>(result.crop_size[2]), static_cast<long long>(result.windows));
+  std::printf(
+      "network grid: %lld x %lld x %lld at %g x %g x %g mm, crop %lld x %lld x %lld, "
+      "%lld windows\n",
+      static_cast<long long>(g.size[0]), static_cast<long long>(g.size[1]),
+      static_cast<long long>(g.size[2]), g.spacing[0], g.spacing[1], g.spacing[2],
+      static_cast<long long>(result.crop_size[0]), static_cast<long long>(result.crop_size[1]),
+      static_cast<long long>(result.crop_size[2]), static_cast<long long>(result.windows));
   std::printf("seconds: load %.2f, preprocess %.2f, inference %.2f, postprocess %.2f, write %.2f\n",
               load_seconds, result.preprocess_seconds, result.inference_seconds,
               result.postprocess_seconds, write_seconds);
@@ -154,8 +153,7 @@ void RegisterSegment(CLI::App& app, int* exit_code) {
   auto* command = app.add_subcommand(
       "segment", "Segment the organs of a CT (UNETR) and write clinical outputs");
   auto flags = std::make_shared<Flags>();
-  command->add_option("input", flags->input, "DICOM folder, .nii/.nii.gz or .mhd/.mha")
-      ->required();
+  command->add_option("input", flags->input, "DICOM folder, .nii/.nii.gz or .mhd/.mha")->required();
   command->add_option("-o,--output", flags->output, "Output folder (replaced atomically)")
       ->required();
   command->add_option("--model", flags->model,
@@ -166,8 +164,9 @@ void RegisterSegment(CLI::App& app, int* exit_code) {
   command->add_flag("--largest-component", flags->largest_component,
                     "Keep only each organ's largest connected component");
   command->add_option("--name", flags->name, "File stem of the image and mask outputs");
-  command->add_option("--dump-window", flags->dump_window,
-                      "Write the first window's input and logits to PREFIX.{input,logits}.f32")
+  command
+      ->add_option("--dump-window", flags->dump_window,
+                   "Write the first window's input and logits to PREFIX.{input,logits}.f32")
       ->group("");  // for parity tests
   AddReadFlags(*command, &flags->read);
   command->callback([flags, exit_code] {

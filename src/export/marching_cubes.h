@@ -33,7 +33,8 @@ struct LabelExtent {
 std::vector<LabelExtent> FindLabelExtents(const Volume<uint16_t>& labels);
 
 // Vertices in continuous voxel index coordinates (voxel centres at integers; with a binary mask
-// every surface vertex is the midpoint of a grid edge or the centre of a patch). Triangles are
+// every surface vertex is the midpoint of a grid edge between an inside and an outside voxel,
+// shared by all the triangles meeting there). Triangles are
 // counter-clockwise seen from outside in index space: outward when the index->world map preserves
 // orientation (det > 0), inward otherwise (the caller flips them).
 struct IndexMesh {

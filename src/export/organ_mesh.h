@@ -13,8 +13,8 @@ namespace viscera {
 
 struct TriangleMesh {
   std::vector<std::array<float, 3>> vertices;  // LPS mm
-  std::vector<std::array<uint32_t, 3>>
-      triangles;  // outward-facing (counter-clockwise seen from outside)
+  // Outward-facing: counter-clockwise seen from outside (right-hand normal points out).
+  std::vector<std::array<uint32_t, 3>> triangles;
 };
 
 struct MeshOptions {

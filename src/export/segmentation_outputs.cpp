@@ -16,8 +16,8 @@ namespace {
 Status Timed(const std::string& what, const std::function<Status()>& step) {
   auto start = std::chrono::steady_clock::now();
   Status status = step();
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (status) LogInfo("wrote " + what + " (" + std::to_string(static_cast<int64_t>(ms)) + " ms)");
   return status;
 }
@@ -35,9 +35,8 @@ Status WriteSegmentationOutputs(const HounsfieldVolume& image, const LabelMap& l
   VISCERA_ASSIGN_OR_RETURN(StagedFolder staged, StagedFolder::Create(out_dir));
   const std::filesystem::path& dir = staged.path();
   if (options.clara) {
-    VISCERA_RETURN_IF_ERROR(Timed("Clara dataset", [&] {
-      return WriteClaraDataset(image, labels, options.name, dir);
-    }));
+    VISCERA_RETURN_IF_ERROR(Timed(
+        "Clara dataset", [&] { return WriteClaraDataset(image, labels, options.name, dir); }));
   }
   if (options.stats) {
     VISCERA_RETURN_IF_ERROR(Timed("stats.json", [&] {

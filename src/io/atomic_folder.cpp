@@ -23,7 +23,8 @@ Status SyncPath(const fs::path& path, bool directory) {
   int saved = errno;
   ::close(fd);
   if (rc != 0) {
-    return MakeError(ErrorCode::kIoError, path.string() + ": fsync failed: " + std::strerror(saved));
+    return MakeError(ErrorCode::kIoError,
+                     path.string() + ": fsync failed: " + std::strerror(saved));
   }
   return Ok{};
 }
@@ -74,9 +75,8 @@ Expected<StagedFolder> StagedFolder::Create(const fs::path& destination) {
   hidden += RandomSuffix();
   fs::path staging = parent / hidden;
   if (!fs::create_directory(staging, ec) || ec) {
-    return MakeError(ErrorCode::kIoError,
-                     staging.string() + ": cannot create staging folder: " +
-                         (ec ? ec.message() : std::string("already exists")));
+    return MakeError(ErrorCode::kIoError, staging.string() + ": cannot create staging folder: " +
+                                              (ec ? ec.message() : std::string("already exists")));
   }
   return StagedFolder(dest, staging);
 }
@@ -100,9 +100,9 @@ Status StagedFolder::Publish() {
     // Swap in one step so that a reader never sees a half-old, half-new folder.
     if (::syscall(SYS_renameat2, AT_FDCWD, staging_.c_str(), AT_FDCWD, destination_.c_str(),
                   RENAME_EXCHANGE) != 0) {
-      return MakeError(ErrorCode::kIoError, destination_.string() +
-                                                ": cannot exchange with new outputs: " +
-                                                std::strerror(errno));
+      return MakeError(
+          ErrorCode::kIoError,
+          destination_.string() + ": cannot exchange with new outputs: " + std::strerror(errno));
     }
     fs::remove_all(staging_, ec);  // now the old outputs; a leftover is harmless
   }

@@ -17,8 +17,8 @@ class Fields {
   explicit Fields(const std::filesystem::path& source) : source_(source.string()) {}
 
   Error Bad(const std::string& field, const std::string& want, const Json& got) const {
-    return MakeError(ErrorCode::kInvalidArgument, source_ + ": field '" + field + "' must be " +
-                                                      want + ", got " + got.dump());
+    return MakeError(ErrorCode::kInvalidArgument,
+                     source_ + ": field '" + field + "' must be " + want + ", got " + got.dump());
   }
   Error Missing(const std::string& field) const {
     return MakeError(ErrorCode::kInvalidArgument, source_ + ": missing field '" + field + "'");
@@ -46,8 +46,7 @@ class Fields {
     }
     const Json& v = obj.at(key);
     if (!v.is_number_integer() || v.get<int64_t>() < lo || v.get<int64_t>() > hi) {
-      return Bad(path, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]",
-                 v);
+      return Bad(path, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", v);
     }
     return v.get<int64_t>();
   }
@@ -128,9 +127,8 @@ Expected<std::array<int64_t, 3>> IntTriple(const Fields& f, const Json& obj, con
   if (!v.is_array() || v.size() != 3) return f.Bad(path, "three integers", v);
   for (int n = 0; n < 3; ++n) {
     if (!v[n].is_number_integer() || v[n].get<int64_t>() < lo || v[n].get<int64_t>() > hi) {
-      return f.Bad(path, "three integers in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                             "]",
-                   v);
+      return f.Bad(path,
+                   "three integers in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", v);
     }
     out[n] = v[n].get<int64_t>();
   }
@@ -205,9 +203,11 @@ Expected<ModelMetadata> ParseModelMetadata(const std::string& json_text,
   VISCERA_ASSIGN_OR_RETURN(const Json* inf, f.Object(root, "inference", "inference"));
   VISCERA_ASSIGN_OR_RETURN(m.roi, IntTriple(f, *inf, "roi", "inference.roi", 8, 512));
   VISCERA_ASSIGN_OR_RETURN(m.overlap, f.Number(*inf, "overlap", "inference.overlap", 0, 0.95, 0.5));
-  VISCERA_ASSIGN_OR_RETURN(int64_t batch, f.Integer(*inf, "sw_batch", "inference.sw_batch", 1, 64, 4));
+  VISCERA_ASSIGN_OR_RETURN(int64_t batch,
+                           f.Integer(*inf, "sw_batch", "inference.sw_batch", 1, 64, 4));
   m.sw_batch = static_cast<int>(batch);
-  VISCERA_ASSIGN_OR_RETURN(std::string blend, f.String(*inf, "blend", "inference.blend", "constant"));
+  VISCERA_ASSIGN_OR_RETURN(std::string blend,
+                           f.String(*inf, "blend", "inference.blend", "constant"));
   if (blend == "constant") {
     m.blend = WindowBlend::kConstant;
   } else if (blend == "gaussian") {
@@ -217,7 +217,8 @@ Expected<ModelMetadata> ParseModelMetadata(const std::string& json_text,
   }
 
   VISCERA_ASSIGN_OR_RETURN(const Json* out, f.Object(root, "output", "output"));
-  VISCERA_ASSIGN_OR_RETURN(int64_t out_ch, f.Integer(*out, "channels", "output.channels", 2, 1024, {}));
+  VISCERA_ASSIGN_OR_RETURN(int64_t out_ch,
+                           f.Integer(*out, "channels", "output.channels", 2, 1024, {}));
   m.output_channels = static_cast<int>(out_ch);
   if (!out->contains("labels") || !out->at("labels").is_array()) {
     return f.Bad("output.labels", "a list of labels", out->value("labels", Json()));
@@ -227,7 +228,8 @@ Expected<ModelMetadata> ParseModelMetadata(const std::string& json_text,
     std::string path = "output.labels[" + std::to_string(n) + "]";
     VISCERA_ASSIGN_OR_RETURN(LabelEntry e, ParseLabel(f, labels[n], path));
     if (e.id >= m.output_channels) {
-      return f.Bad(path + ".id", "below output.channels (" + std::to_string(m.output_channels) + ")",
+      return f.Bad(path + ".id",
+                   "below output.channels (" + std::to_string(m.output_channels) + ")",
                    labels[n].at("id"));
     }
     if (Status added = m.labels.Add(e); !added) {
@@ -237,8 +239,7 @@ Expected<ModelMetadata> ParseModelMetadata(const std::string& json_text,
   if (static_cast<int>(m.labels.entries().size()) != m.output_channels - 1) {
     return MakeError(ErrorCode::kInvalidArgument,
                      source.string() + ": output.channels is " + std::to_string(m.output_channels) +
-                         " but output.labels names " +
-                         std::to_string(m.labels.entries().size()) +
+                         " but output.labels names " + std::to_string(m.labels.entries().size()) +
                          " labels (expected channels - 1: one per class besides background)");
   }
   return m;
@@ -255,8 +256,8 @@ Expected<ModelMetadata> ReadModelMetadata(const std::filesystem::path& folder) {
   m.folder = folder;
   m.model_file = folder / m.model_file;
   if (!std::filesystem::is_regular_file(m.model_file, ec)) {
-    return MakeError(ErrorCode::kNotFound,
-                     m.model_file.string() + ": model file named in " + file.string() + " not found");
+    return MakeError(ErrorCode::kNotFound, m.model_file.string() + ": model file named in " +
+                                               file.string() + " not found");
   }
   return m;
 }

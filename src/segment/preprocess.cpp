@@ -125,9 +125,7 @@ Expected<PreprocessedImage> Preprocess(const HounsfieldVolume& hu, const ModelMe
       for (int64_t i = 0; i < grid.size[0]; ++i) {
         const AxisSample& si = axis[0][static_cast<size_t>(i)];
         const int64_t a = si.lo * stride[0], b = si.hi * stride[0];
-        auto lerp_x = [&](int64_t row) {
-          return (1 - si.w) * src[row + a] + si.w * src[row + b];
-        };
+        auto lerp_x = [&](int64_t row) { return (1 - si.w) * src[row + a] + si.w * src[row + b]; };
         double c0 = (1 - sj.w) * lerp_x(row00) + sj.w * lerp_x(row10);
         double c1 = (1 - sj.w) * lerp_x(row01) + sj.w * lerp_x(row11);
         // The HU value is rounded to float32 before windowing, as the reference stores it.

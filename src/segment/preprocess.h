@@ -12,8 +12,8 @@ namespace viscera {
 int64_t MonaiResampledSize(int64_t n, double spacing, double new_spacing);
 
 struct PreprocessedImage {
-  Volume<float> image;     // windowed intensities on the cropped grid (its geometry is placed)
-  Geometry network_grid;   // the oriented, resampled grid before cropping
+  Volume<float> image;         // windowed intensities on the cropped grid (its geometry is placed)
+  Geometry network_grid;       // the oriented, resampled grid before cropping
   Index3 crop_begin{0, 0, 0};  // where `image` starts inside network_grid
 };
 

@@ -63,8 +63,8 @@ Expected<SegmentationResult> SegmentHounsfield(const HounsfieldVolume& hu,
     // On the network's grid: same connectivity, far fewer voxels than the source grid.
     result.removed_by_largest_component = KeepLargestComponents(classes);
   }
-  VISCERA_ASSIGN_OR_RETURN(result.labels, LabelsToSourceGrid(classes, pre.network_grid,
-                                                             pre.crop_begin, hu.geometry()));
+  VISCERA_ASSIGN_OR_RETURN(
+      result.labels, LabelsToSourceGrid(classes, pre.network_grid, pre.crop_begin, hu.geometry()));
   result.postprocess_seconds = SecondsSince(start);
   return result;
 }

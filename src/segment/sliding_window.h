@@ -37,8 +37,8 @@ struct SlidingWindowOptions {
 // Runs the network over `image` and returns the argmax class per voxel (ties to the lowest
 // class), on image's grid.
 Expected<Volume<uint16_t>> SlidingWindowSegment(const Volume<float>& image,
-                                               const ModelMetadata& model,
-                                               WindowPredictor& predictor,
-                                               const SlidingWindowOptions& options = {});
+                                                const ModelMetadata& model,
+                                                WindowPredictor& predictor,
+                                                const SlidingWindowOptions& options = {});
 
 }  // namespace viscera

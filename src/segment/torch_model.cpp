@@ -100,11 +100,12 @@ bool TorchCudaAvailable() {
 Expected<std::unique_ptr<WindowPredictor>> LoadTorchModel(const std::filesystem::path& file,
                                                           const TorchModelOptions& options) {
   if (options.device == InferenceDevice::kCuda && !TorchCudaAvailable()) {
-    return MakeError(ErrorCode::kUnsupported,
-                     "--device cuda: this build's libtorch has no usable CUDA (Debian's libtorch is "
-                     "CPU-only, or no GPU is visible); configure with a CUDA-enabled libtorch, "
-                     "e.g. -DCMAKE_PREFIX_PATH=$(python3 -c 'import torch.utils; "
-                     "print(torch.utils.cmake_prefix_path)') from a CUDA PyTorch installation");
+    return MakeError(
+        ErrorCode::kUnsupported,
+        "--device cuda: this build's libtorch has no usable CUDA (Debian's libtorch is "
+        "CPU-only, or no GPU is visible); configure with a CUDA-enabled libtorch, "
+        "e.g. -DCMAKE_PREFIX_PATH=$(python3 -c 'import torch.utils; "
+        "print(torch.utils.cmake_prefix_path)') from a CUDA PyTorch installation");
   }
   int threads = options.threads > 0
                     ? options.threads

@@ -18,9 +18,8 @@ class WindowPredictor {
   // lays out a tensor built from a nibabel (x, y, z) array. output: [batch, channels, rx, ry, rz].
   // `output` is sized by the caller for `channels` (from the model metadata); a network that
   // produces another channel count is an error naming both counts.
-  virtual Status Predict(std::span<const float> input, int batch,
-                         const std::array<int64_t, 3>& roi, int channels,
-                         std::span<float> output) = 0;
+  virtual Status Predict(std::span<const float> input, int batch, const std::array<int64_t, 3>& roi,
+                         int channels, std::span<float> output) = 0;
   virtual std::string Describe() const = 0;  // "TorchScript cpu, 2 threads"
 };
 

@@ -65,10 +65,10 @@ TEST(Postprocess, LargestComponentPerLabelIsKept) {
   Volume<uint16_t> v(g);
   std::fill(v.voxels().begin(), v.voxels().end(), uint16_t{0});
   for (int64_t i = 0; i < 4; ++i) v.at(i, 0, 0) = 3;  // 4 voxels
-  v.at(9, 9, 9) = 3;                                   // island of 1
+  v.at(9, 9, 9) = 3;                                  // island of 1
   v.at(5, 5, 5) = 7;
-  v.at(6, 6, 6) = 7;                                   // diagonal neighbour: 26-connected
-  v.at(0, 9, 0) = 7;                                   // island
+  v.at(6, 6, 6) = 7;  // diagonal neighbour: 26-connected
+  v.at(0, 9, 0) = 7;  // island
   EXPECT_EQ(KeepLargestComponents(v), 2);
   EXPECT_EQ(v.at(9, 9, 9), 0);
   EXPECT_EQ(v.at(0, 9, 0), 0);

@@ -44,7 +44,7 @@ TEST(Preprocess, ResampledSizesFollowMonaiSpacing) {
   EXPECT_EQ(MonaiResampledSize(512, 0.976562, 1.5), 334);  // 332.68 -> 333
   EXPECT_EQ(MonaiResampledSize(122, 3.0, 1.5), 243);
   EXPECT_EQ(MonaiResampledSize(20, 2.0, 2.0), 20);
-  EXPECT_EQ(MonaiResampledSize(3, 1.25, 1.0), 3);  // 2.5 -> 2
+  EXPECT_EQ(MonaiResampledSize(3, 1.25, 1.0), 3);   // 2.5 -> 2
   EXPECT_EQ(MonaiResampledSize(5, 0.875, 1.0), 5);  // 3.5 -> 4
 }
 

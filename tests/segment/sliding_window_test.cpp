@@ -122,8 +122,8 @@ TEST(SlidingWindow, AggregatesToTheVoxelwiseAnswerWithPadding) {
   }
   // The first window starts at (0,0,0) of the padded volume: z is padded by 1 before.
   ASSERT_EQ(first_input.size(), 512u);
-  EXPECT_EQ(first_input[0], 0.0f);                  // (0,0,z=0): padding
-  EXPECT_EQ(first_input[1], image.at(0, 0, 0));     // (0,0,z=1) = image z 0
+  EXPECT_EQ(first_input[0], 0.0f);                       // (0,0,z=0): padding
+  EXPECT_EQ(first_input[1], image.at(0, 0, 0));          // (0,0,z=1) = image z 0
   EXPECT_EQ(first_input[8 * 8 + 1], image.at(1, 0, 0));  // x is the slowest window axis
   EXPECT_EQ(first_logits.size(), 512u * channels);
 }

@@ -32,13 +32,13 @@ roi = meta["inference"]["roi"]
 channels = meta["output"]["channels"]
 
 
-def segment(input_path, out, *extra, expect_ok=True, limit_file_bytes=None):
+def segment(input_path, out, *extra, expect_ok=True, limit_file_bytes=None, model=model_dir):
     def limits():
         if limit_file_bytes is not None:
             # A "full disk": writes past the limit fail with EFBIG instead of killing us.
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_file_bytes, limit_file_bytes))
-    proc = subprocess.run([args.viscera, "segment", input_path, "-o", out, "--model", model_dir,
+    proc = subprocess.run([args.viscera, "segment", input_path, "-o", out, "--model", model,
                            "--threads", "2", *extra],
                           capture_output=True, text=True, preexec_fn=limits)
     if expect_ok:
@@ -126,8 +126,11 @@ with tempfile.TemporaryDirectory() as work:
     for label in range(1, channels):
         check(counted.get(label, 0) == int((labels == label).sum()), f"stats voxel count {label}")
     seg = pydicom.dcmread(os.path.join(out, "seg.dcm"))
-    source_uids = {pydicom.dcmread(os.path.join(dicom_ct, f), stop_before_pixels=True).SOPInstanceUID
-                   for f in os.listdir(dicom_ct)}
+    def instance_uid(path):
+        # This anonymised series keeps its instance UIDs only in the file meta header.
+        ds = pydicom.dcmread(path, stop_before_pixels=True)
+        return ds.SOPInstanceUID or ds.file_meta.MediaStorageSOPInstanceUID
+    source_uids = {instance_uid(os.path.join(dicom_ct, f)) for f in os.listdir(dicom_ct)}
     check(seg.NumberOfFrames == len(present) * labels.shape[2], "SEG: a frame per slice per organ")
     refs = {item.ReferencedSOPInstanceUID for item in seg.ReferencedSeriesSequence[0].ReferencedInstanceSequence}
     check(refs == source_uids, "SEG references every source slice")
@@ -172,7 +175,7 @@ with tempfile.TemporaryDirectory() as work:
     shutil.copytree(model_dir, bad_model)
     with open(os.path.join(bad_model, meta["model_file"]), "r+b") as f:
         f.truncate(4096)
-    refused(dicom_ct, "--model", bad_model, message="not a loadable TorchScript model")
+    refused(dicom_ct, model=bad_model, message="not a loadable TorchScript model")
 
     wide_model = os.path.join(work, "wide-model")
     shutil.copytree(model_dir, wide_model)
@@ -180,7 +183,7 @@ with tempfile.TemporaryDirectory() as work:
     wide["output"]["channels"] = channels + 1
     wide["output"]["labels"].append({"id": channels, "name": "extra organ"})
     json.dump(wide, open(os.path.join(wide_model, "metadata.json"), "w"))
-    refused(dicom_ct, "--model", wide_model,
+    refused(dicom_ct, model=wide_model,
             message=f"produces {channels} output channels but its metadata.json declares {channels + 1}")
 
     unwritable_parent = os.path.join(work, "a-file")

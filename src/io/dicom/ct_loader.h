@@ -34,8 +34,8 @@ struct CtSeriesInfo {
   std::string series_instance_uid;
   std::string study_instance_uid;
   std::vector<SourceSlice> slices;  // slice k of the volume is slices[k]
-  std::string description;         // DicomSeries::Describe()
-  std::string series_description;  // (0008,103E)
+  std::string description;          // DicomSeries::Describe()
+  std::string series_description;   // (0008,103E)
   std::string transfer_syntax_uid;
   int64_t clamped_voxels = 0;             // HU values outside int16, clamped
   std::vector<std::string> other_series;  // descriptions of series not chosen
