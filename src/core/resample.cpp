@@ -25,12 +25,7 @@ T RoundToVoxel(double value) {
   }
 }
 
-// Source sample position along one axis: lower index, upper index, weight of the upper one.
-struct AxisSample {
-  int64_t lo;
-  int64_t hi;
-  double w;
-};
+}  // namespace
 
 std::vector<AxisSample> AxisSamples(int64_t new_size, int64_t old_size, double step) {
   std::vector<AxisSample> samples(static_cast<size_t>(new_size));
@@ -42,8 +37,6 @@ std::vector<AxisSample> AxisSamples(int64_t new_size, int64_t old_size, double s
   }
   return samples;
 }
-
-}  // namespace
 
 template <typename T>
 Expected<Volume<T>> Resample(const Volume<T>& volume, const Vec3& new_spacing,

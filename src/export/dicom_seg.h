@@ -42,11 +42,11 @@ struct DicomSourceSeries {
   std::string series_instance_uid;
   std::string study_instance_uid;
   std::string frame_of_reference_uid;
-  std::array<double, 6> orientation{};     // ImageOrientationPatient: row, then column cosines
-  std::array<double, 2> pixel_spacing{};   // PixelSpacing: between rows, between columns (mm)
-  std::optional<double> slice_thickness;   // SliceThickness of the first slice, if stated
+  std::array<double, 6> orientation{};    // ImageOrientationPatient: row, then column cosines
+  std::array<double, 2> pixel_spacing{};  // PixelSpacing: between rows, between columns (mm)
+  std::optional<double> slice_thickness;  // SliceThickness of the first slice, if stated
   int64_t rows = 0, columns = 0;
-  std::vector<DicomSourceSlice> slices;    // slice k of the label map
+  std::vector<DicomSourceSlice> slices;  // slice k of the label map
   // Patient, General Study and Patient Study modules (and SpecificCharacterSet) copied from the
   // first slice, Type 2 attributes present even when empty. Patient identity: never log it.
   DicomItem patient_study;
@@ -64,8 +64,9 @@ Expected<DicomSourceSeries> ReadDicomSourceSeries(const CtSeriesInfo& source, co
 // instance UID), the copied Patient/Study modules, General Series (modality, number,
 // description), General and Enhanced General Equipment naming Viscera and `algorithm`, and
 // instance/content creation date and time (`now`).
-DicomItem NewDerivedInstance(const DicomSourceSeries& source, const SegmentationAlgorithm& algorithm,
-                             const char* sop_class_uid, const char* modality, int series_number,
+DicomItem NewDerivedInstance(const DicomSourceSeries& source,
+                             const SegmentationAlgorithm& algorithm, const char* sop_class_uid,
+                             const char* modality, int series_number,
                              const std::string& series_description, const DicomDateTime& now);
 
 // Appends a code item (CodeValue, CodingSchemeDesignator, CodeMeaning) to `item`'s sequence.

@@ -32,6 +32,10 @@ inline constexpr const char* kVisceraImplementationVersionName = "VISCERA_0_1";
 // A new globally unique UID: "2.25." + a random (version 4) UUID as one decimal integer
 // (ITU-T X.667 / PS3.5 B.2), at most 44 characters. Thread-safe.
 std::string NewUid();
+// A UID that depends only on `name`: "2.25." + a name-based UUID (RFC 9562 version 8, from the
+// 128-bit FNV-1a hash of `name`). For UIDs that must come out the same in every file and run,
+// such as one standing in for a source's missing Study Instance UID.
+std::string UidFromName(std::string_view name);
 
 // A Decimal String value (PS3.5 DS: at most 16 characters): the shortest text that reads back as
 // exactly `value`, or the nearest 16-character rounding when no such text fits. `value` must be
@@ -40,6 +44,11 @@ std::string FormatDecimalString(double value);
 // The same rounded to at most `max_decimals` digits after the point (trailing zeros dropped):
 // shorter text for long coordinate lists, where 1 um is far below what matters.
 std::string FormatDecimalString(double value, int max_decimals);
+
+// `text` cut to at most `max_bytes` (a VR's limit: 16 for SH, 64 for LO), never inside a UTF-8
+// character: for names we compose from configuration, where a long one should not make the file
+// invalid.
+std::string FitToLength(std::string_view text, size_t max_bytes);
 
 // Today's date (DA, YYYYMMDD) and time (TM, HHMMSS) in local time, for Content/Instance Creation
 // Date and Time.
@@ -86,9 +95,9 @@ class DicomItem {
   DicomItem& Merge(const DicomItem& other);
 
   bool Has(uint32_t tag) const { return elements_.count(tag) != 0; }
-  std::string_view Vr(uint32_t tag) const;          // "" when absent
-  std::string_view Value(uint32_t tag) const;       // raw value bytes, unpadded; "" when absent
-  size_t ItemCount(uint32_t tag) const;             // items of a sequence; 0 when absent
+  std::string_view Vr(uint32_t tag) const;     // "" when absent
+  std::string_view Value(uint32_t tag) const;  // raw value bytes, unpadded; "" when absent
+  size_t ItemCount(uint32_t tag) const;        // items of a sequence; 0 when absent
   const DicomItem& Item(uint32_t tag, size_t index) const;  // must exist (a bug otherwise)
   size_t size() const { return elements_.size(); }
 
@@ -96,7 +105,7 @@ class DicomItem {
   friend class DicomEncoder;
   struct Element {
     char vr[2] = {0, 0};
-    std::string value;                            // not for SQ
+    std::string value;                              // not for SQ
     std::vector<std::unique_ptr<DicomItem>> items;  // SQ only
   };
   Element& Put(uint32_t tag, std::string_view vr);

@@ -47,7 +47,11 @@ Status WriteSegmentationOutputs(const HounsfieldVolume& image, const LabelMap& l
     VISCERA_RETURN_IF_ERROR(
         Timed("meshes", [&] { return WriteOrganMeshes(labels, dir / "meshes"); }));
   }
-  if (dicom.has_value() && !dicom->slices.empty()) {
+  const bool any_organ = !labels.PresentIds().empty();
+  if (dicom.has_value() && !dicom->slices.empty() && !any_organ) {
+    // A SEG needs at least one segment; an empty result is still a valid Clara dataset.
+    LogWarning(out_dir.string() + ": no organ found: no seg.dcm or rtstruct.dcm written");
+  } else if (dicom.has_value() && !dicom->slices.empty()) {
     if (options.dicom_seg) {
       VISCERA_RETURN_IF_ERROR(Timed("seg.dcm", [&] {
         return WriteDicomSeg(labels, *dicom, options.algorithm, dir / "seg.dcm");

@@ -10,29 +10,6 @@
 #include "core/resample.h"
 
 namespace viscera {
-namespace {
-
-// Trilinear sample positions along one axis: lower index, upper index, weight of the upper one.
-struct AxisSample {
-  int64_t lo;
-  int64_t hi;
-  double w;
-};
-
-std::vector<AxisSample> AxisSamples(int64_t new_size, int64_t old_size, double old_spacing,
-                                    double new_spacing) {
-  std::vector<AxisSample> samples(static_cast<size_t>(new_size));
-  const double step = new_spacing / old_spacing;
-  for (int64_t n = 0; n < new_size; ++n) {
-    double x = std::clamp(static_cast<double>(n) * step, 0.0, static_cast<double>(old_size - 1));
-    int64_t lo = static_cast<int64_t>(std::floor(x));
-    int64_t hi = std::min(lo + 1, old_size - 1);
-    samples[static_cast<size_t>(n)] = {lo, hi, x - static_cast<double>(lo)};
-  }
-  return samples;
-}
-
-}  // namespace
 
 int64_t MonaiResampledSize(int64_t n, double spacing, double new_spacing) {
   double extent = static_cast<double>(n - 1) * spacing / new_spacing;
@@ -95,7 +72,7 @@ Expected<PreprocessedImage> Preprocess(const HounsfieldVolume& hu, const ModelMe
   }
   std::vector<AxisSample> axis[3];
   for (int a = 0; a < 3; ++a) {
-    axis[a] = AxisSamples(grid.size[a], og.size[a], og.spacing[a], model.spacing[a]);
+    axis[a] = AxisSamples(grid.size[a], og.size[a], model.spacing[a] / og.spacing[a]);
   }
   // Strides of the oriented axes in the source buffer (negative when flipped), so the fused
   // reorient+resample reads the int16 source directly.

@@ -155,8 +155,10 @@ Expected<DicomSliceHeader> ReadDicomHeader(const std::filesystem::path& path) {
   return ParseDicomHeader(file.bytes(), path);
 }
 
-Expected<std::vector<std::string>> ReadDicomAttribute(const std::filesystem::path& path,
-                                                      const std::string& keyword) {
+namespace {
+
+// The tag of a keyword from GDCM's public dictionary.
+Expected<gdcm::Tag> TagOfKeyword(const std::string& keyword) {
   gdcm::Tag tag(0xffff, 0xffff);
   const gdcm::Dict& dict = gdcm::Global::GetInstance().GetDicts().GetPublicDict();
   if (!keyword.empty()) dict.GetDictEntryByKeyword(keyword.c_str(), tag);
@@ -164,15 +166,47 @@ Expected<std::vector<std::string>> ReadDicomAttribute(const std::filesystem::pat
     return MakeError(ErrorCode::kInvalidArgument,
                      "'" + keyword + "' is not a DICOM attribute keyword");
   }
-  VISCERA_ASSIGN_OR_RETURN(MappedFile file, MappedFile::Open(path));
-  VISCERA_ASSIGN_OR_RETURN(DicomDataSet ds, ParseDicom(file.bytes(), path.string()));
+  return tag;
+}
+
+// The element's text, or nullopt when absent.
+std::optional<std::string> AttributeText(DicomDataSet& ds, const gdcm::Tag& tag) {
   const uint32_t key = DicomTag(tag.GetGroup(), tag.GetElement());
-  if (auto it = ds.elements.find(key); it != ds.elements.end() && it->second.vr[0] == 0) {
+  auto it = ds.elements.find(key);
+  if (it == ds.elements.end()) return std::nullopt;
+  if (it->second.vr[0] == 0) {
     // Implicit VR: take the VR from the dictionary so binary values are formatted.
+    const gdcm::Dict& dict = gdcm::Global::GetInstance().GetDicts().GetPublicDict();
     const char* vr = gdcm::VR::GetVRString(dict.GetDictEntry(tag).GetVR());
     if (vr != nullptr && std::strlen(vr) == 2) std::memcpy(it->second.vr, vr, 2);
   }
-  return SplitDicomValues(ds.AsText(key));
+  return ds.AsText(key);
+}
+
+}  // namespace
+
+Expected<std::vector<std::string>> ReadDicomAttribute(const std::filesystem::path& path,
+                                                      const std::string& keyword) {
+  VISCERA_ASSIGN_OR_RETURN(gdcm::Tag tag, TagOfKeyword(keyword));
+  VISCERA_ASSIGN_OR_RETURN(MappedFile file, MappedFile::Open(path));
+  VISCERA_ASSIGN_OR_RETURN(DicomDataSet ds, ParseDicom(file.bytes(), path.string()));
+  return SplitDicomValues(AttributeText(ds, tag).value_or(""));
+}
+
+Expected<std::map<std::string, std::string>> ReadDicomAttributes(
+    const std::filesystem::path& path, std::span<const std::string> keywords) {
+  std::vector<gdcm::Tag> tags;
+  for (const std::string& keyword : keywords) {
+    VISCERA_ASSIGN_OR_RETURN(gdcm::Tag tag, TagOfKeyword(keyword));
+    tags.push_back(tag);
+  }
+  VISCERA_ASSIGN_OR_RETURN(MappedFile file, MappedFile::Open(path));
+  VISCERA_ASSIGN_OR_RETURN(DicomDataSet ds, ParseDicom(file.bytes(), path.string()));
+  std::map<std::string, std::string> values;
+  for (size_t n = 0; n < keywords.size(); ++n) {
+    if (auto text = AttributeText(ds, tags[n])) values[keywords[n]] = std::move(*text);
+  }
+  return values;
 }
 
 Status DecodeDicomFrame(const DicomSliceHeader& header, std::span<const uint8_t> bytes,

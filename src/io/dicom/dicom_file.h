@@ -68,6 +68,14 @@ Expected<DicomSliceHeader> ParseDicomHeader(std::span<const uint8_t> bytes,
 Expected<std::vector<std::string>> ReadDicomAttribute(const std::filesystem::path& path,
                                                       const std::string& keyword);
 
+// Reads several attributes by keyword from one file in one parse, e.g. the Patient and Study
+// modules a derived object (SEG, RTSTRUCT) copies from its source. Attributes absent from the
+// file are absent from the map; present ones map to their text, padding trimmed, several values
+// still joined by '\\' (binary numbers formatted). kInvalidArgument for an unknown keyword.
+// Values may be patient identity: never log them.
+Expected<std::map<std::string, std::string>> ReadDicomAttributes(
+    const std::filesystem::path& path, std::span<const std::string> keywords);
+
 // Decodes the single frame of stored pixel values (native, JPEG baseline/lossless, JPEG-LS,
 // JPEG 2000, RLE) into `out`, which must hold rows*columns*bits_allocated/8 bytes, as
 // little-endian samples. No rescale. Native little-endian frames are read directly; everything
