@@ -192,5 +192,5 @@ with tempfile.TemporaryDirectory() as work:
     check("a-file" in proc.stderr, f"unwritable OUTDIR error names it: {proc.stderr}")
 
     # One window only (the small CT), with room for nothing but its smallest files.
-    refused(small_path, limit_file_bytes=16 << 10, message="File too large")
+    refused(small_path, limit_file_bytes=16 << 10, message="disk full")
 print("PASS")
