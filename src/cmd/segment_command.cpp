@@ -98,6 +98,8 @@ Status Run(const Flags& flags) {
   ProgressBar bar;
   SegmentOptions options;
   options.largest_component = flags.largest_component;
+  // On a CPU one window per network call: same speed, a quarter of the activation memory.
+  if (device == InferenceDevice::kCpu) options.network_batch = 1;
   options.on_progress = [&](SegmentStage stage, int64_t done, int64_t total) {
     bar.Update(SegmentStageName(stage), done, total, "windows");
   };

@@ -48,6 +48,7 @@ Expected<SegmentationResult> SegmentHounsfield(const HounsfieldVolume& hu,
   SlidingWindowOptions sw;
   sw.first_window_input = options.first_window_input;
   sw.first_window_logits = options.first_window_logits;
+  sw.network_batch = options.network_batch;
   sw.on_progress = [&](const SlidingWindowProgress& p) {
     result.windows = p.windows_total;
     report(SegmentStage::kInference, p.windows_done, p.windows_total);

@@ -17,6 +17,7 @@ const char* SegmentStageName(SegmentStage stage);  // "preprocess", ...
 
 struct SegmentOptions {
   bool largest_component = false;
+  int network_batch = 0;  // most windows per network call (0: sw_batch); see SlidingWindowOptions
   // Called at each stage start (done = 0) and, during inference, after each batch of windows.
   std::function<void(SegmentStage stage, int64_t done, int64_t total)> on_progress;
   // Parity checks: the first window's network input and logits.

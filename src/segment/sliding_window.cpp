@@ -85,7 +85,11 @@ Expected<Volume<uint16_t>> SlidingWindowSegment(const Volume<float>& image,
 
   const int64_t window_voxels = roi[0] * roi[1] * roi[2];
   const int64_t plane_voxels = padded[0] * padded[1];
-  const int batch_max = model.sw_batch;
+  // Windows per network call: sw_batch, or fewer when the caller asks (on a CPU, batching gains
+  // nothing and each extra window in flight costs ~170 MB of activations). Results are the same:
+  // every window is computed alone by the network.
+  const int batch_max =
+      options.network_batch > 0 ? std::min(options.network_batch, model.sw_batch) : model.sw_batch;
   std::vector<float> input(static_cast<size_t>(batch_max * window_voxels));
   std::vector<float> output(static_cast<size_t>(batch_max * channels * window_voxels));
 
@@ -124,6 +128,7 @@ Expected<Volume<uint16_t>> SlidingWindowSegment(const Volume<float>& image,
   for (size_t gz = 0; gz < starts[2].size(); ++gz) {
     const int64_t sz = starts[2][gz];
     for (int64_t k = sz; k < sz + roi[2]; ++k) {
+      if (k < before[2] || k >= before[2] + n[2]) continue;  // padding: never part of the result
       Plane& p = planes[k];
       if (p.sums.empty()) p.sums.assign(static_cast<size_t>(channels * plane_voxels), 0.0f);
     }
@@ -164,7 +169,9 @@ Expected<Volume<uint16_t>> SlidingWindowSegment(const Volume<float>& image,
       // Accumulate: each z plane of the window goes to its own slab plane, so threads over z
       // never write the same memory.
       ParallelFor(0, roi[2], [&](int64_t z) {
-        float* sums = planes.at(sz + z).sums.data();
+        auto plane_it = planes.find(sz + z);
+        if (plane_it == planes.end()) return;  // a padding plane
+        float* sums = plane_it->second.sums.data();
         for (int b = 0; b < batch; ++b) {
           const auto& s = group[first + static_cast<size_t>(b)];
           for (int c = 0; c < channels; ++c) {

@@ -29,6 +29,8 @@ struct SlidingWindowProgress {
 struct SlidingWindowOptions {
   // Called after each batch (from the calling thread).
   std::function<void(const SlidingWindowProgress&)> on_progress;
+  // Most windows per network call (0: the model's sw_batch). Does not change the result.
+  int network_batch = 0;
   // When set, the first window's input and logits are copied here (parity checks).
   std::vector<float>* first_window_input = nullptr;
   std::vector<float>* first_window_logits = nullptr;

@@ -126,6 +126,16 @@ TEST(SlidingWindow, AggregatesToTheVoxelwiseAnswerWithPadding) {
   EXPECT_EQ(first_input[1], image.at(0, 0, 0));          // (0,0,z=1) = image z 0
   EXPECT_EQ(first_input[8 * 8 + 1], image.at(1, 0, 0));  // x is the slowest window axis
   EXPECT_EQ(first_logits.size(), 512u * channels);
+
+  // One window per network call: the same labels, never more than one window in flight.
+  VoxelwisePredictor single;
+  SlidingWindowOptions one_at_a_time;
+  one_at_a_time.network_batch = 1;
+  auto same = SlidingWindowSegment(image, Model({8, 8, 8}, channels), single, one_at_a_time);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(single.max_batch, 1);
+  EXPECT_EQ(single.calls, 20);
+  EXPECT_TRUE(std::equal(same->voxels().begin(), same->voxels().end(), labels->voxels().begin()));
 }
 
 TEST(SlidingWindow, ManySlabsAndGaussianBlendGiveTheSameAnswer) {
