@@ -18,7 +18,7 @@ import numpy as np
 import pydicom
 from pydicom.uid import generate_uid
 
-from truth_common import check, fail, parse_args, run
+from truth_common import check, fail, parse_args, run, save_btcv_map
 
 args = parse_args(__doc__)
 series_dir = os.path.join(args.data, "totalseg-example", "example_ct_dicom")
@@ -29,9 +29,6 @@ for path in (series_dir, total_map, os.path.join(model_dir, "metadata.json")):
 DCIODVFY = "/usr/bin/dciodvfy"
 check(os.access(DCIODVFY, os.X_OK), f"{DCIODVFY} not found (Debian package dicom3tools)")
 
-# TotalSegmentator 'total' id -> BTCV id (models/unetr/PIPELINE.md).
-TOTAL_TO_BTCV = {1: 1, 2: 2, 3: 3, 4: 4, 15: 5, 5: 6, 6: 7, 52: 8, 63: 9, 64: 10, 7: 11, 8: 12,
-                 9: 13}
 with open(os.path.join(model_dir, "metadata.json")) as f:
     LABELS = {entry["id"]: entry for entry in json.load(f)["output"]["labels"]}
 ANATOMICAL_STRUCTURE = ("123037004", "SCT", "Anatomical Structure")
@@ -87,13 +84,7 @@ def labels_on_dicom_grid(nifti_path, slices, iop, spacing, shape):
 
 
 def make_btcv_map(path):
-    img = nib.load(total_map)
-    total = np.asanyarray(img.dataobj)
-    btcv = np.zeros(total.shape, np.uint8)
-    for total_id, btcv_id in TOTAL_TO_BTCV.items():
-        btcv[total == total_id] = btcv_id
-    nib.save(nib.Nifti1Image(btcv, img.affine), path)
-    return img
+    return save_btcv_map(total_map, path)[1]
 
 
 def with_uids(src, dst, patient):

@@ -30,12 +30,9 @@ import nibabel as nib
 import numpy as np
 
 from pydicom_ct import load_ct_series
-from truth_common import info, parse_args
+from truth_common import info, parse_args, save_btcv_map
 
 LPS_FROM_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
-# BTCV id -> TotalSegmentator 'total' id (PIPELINE.md).
-BTCV_FROM_TOTAL = {1: 1, 2: 2, 3: 3, 4: 4, 5: 15, 6: 5, 7: 6, 8: 52, 9: 63, 10: 64, 11: 7, 12: 8,
-                   13: 9}
 SOFT_TISSUE_HU, VESSEL_HU, BONE_MIN_HU = (-200, 300), (-200, 600), 200
 VESSELS = {"aorta", "inferior vena cava", "portal and splenic veins"}
 
@@ -53,12 +50,7 @@ def check(ok, message):
 
 
 def make_btcv_map(total_path, out_path):
-    src = nib.load(total_path)
-    total = np.asarray(src.dataobj)
-    btcv = np.zeros(total.shape, np.uint8)
-    for btcv_id, total_id in BTCV_FROM_TOTAL.items():
-        btcv[total == total_id] = btcv_id
-    nib.save(nib.Nifti1Image(btcv, src.affine), out_path)
+    btcv, src = save_btcv_map(total_path, out_path)
     return btcv, LPS_FROM_RAS @ src.affine
 
 

@@ -40,3 +40,23 @@ def run(viscera, *argv, expect_ok=True):
 def info(viscera, path, *extra):
     _, out, _ = run(viscera, "info", "--json", path, *extra)
     return json.loads(out)
+
+
+# TotalSegmentator 'total' id -> BTCV id (models/unetr/PIPELINE.md), for label maps the exports and
+# the segmentation are checked against.
+TOTAL_TO_BTCV = {1: 1, 2: 2, 3: 3, 4: 4, 15: 5, 5: 6, 6: 7, 52: 8, 63: 9, 64: 10, 7: 11, 8: 12,
+                 9: 13}
+
+
+def save_btcv_map(total_path, out_path):
+    """Maps a TotalSegmentator label map to BTCV ids, saves it with the same affine; returns the
+    uint8 BTCV array and the source image."""
+    import nibabel as nib
+    import numpy as np
+    img = nib.load(total_path)
+    total = np.asanyarray(img.dataobj)
+    btcv = np.zeros(total.shape, np.uint8)
+    for total_id, btcv_id in TOTAL_TO_BTCV.items():
+        btcv[total == total_id] = btcv_id
+    nib.save(nib.Nifti1Image(btcv, img.affine), out_path)
+    return btcv, img
