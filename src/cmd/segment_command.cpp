@@ -130,7 +130,9 @@ Status Run(const Flags& flags) {
   SegmentationOutputOptions out;
   out.name = flags.name.empty() ? DatasetName(flags.input) : flags.name;
   out.algorithm.model_name = model.Describe();
-  VISCERA_RETURN_IF_ERROR(WriteSegmentationOutputs(hu, labels, loaded.dicom, out, flags.output));
+  std::vector<OrganStats> organs;
+  VISCERA_RETURN_IF_ERROR(
+      WriteSegmentationOutputs(hu, labels, loaded.dicom, out, flags.output, &organs));
   double write_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -145,7 +147,7 @@ Status Run(const Flags& flags) {
   std::printf("seconds: load %.2f, preprocess %.2f, inference %.2f, postprocess %.2f, write %.2f\n",
               load_seconds, result.preprocess_seconds, result.inference_seconds,
               result.postprocess_seconds, write_seconds);
-  for (const OrganStats& s : ComputeOrganStats(labels)) {
+  for (const OrganStats& s : organs) {
     if (s.voxel_count > 0) std::printf("  %-26s %10.1f mL\n", s.name.c_str(), s.volume_ml);
   }
   std::printf("outputs: %s\n", flags.output.c_str());

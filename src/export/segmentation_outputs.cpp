@@ -1,5 +1,6 @@
 #include "export/segmentation_outputs.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/log.h"
@@ -27,11 +28,13 @@ Status Timed(const std::string& what, const std::function<Status()>& step) {
 Status WriteSegmentationOutputs(const HounsfieldVolume& image, const LabelMap& labels,
                                 const std::optional<CtSeriesInfo>& dicom,
                                 const SegmentationOutputOptions& options,
-                                const std::filesystem::path& out_dir) {
+                                const std::filesystem::path& out_dir,
+                                std::vector<OrganStats>* stats) {
   if (!labels.labels.geometry().SameGrid(image.geometry())) {
     return MakeError(ErrorCode::kInvalidArgument,
                      out_dir.string() + ": label map is not on the image's grid");
   }
+  std::vector<OrganStats> organs = ComputeOrganStats(labels);
   VISCERA_ASSIGN_OR_RETURN(StagedFolder staged, StagedFolder::Create(out_dir));
   const std::filesystem::path& dir = staged.path();
   if (options.clara) {
@@ -39,15 +42,15 @@ Status WriteSegmentationOutputs(const HounsfieldVolume& image, const LabelMap& l
         "Clara dataset", [&] { return WriteClaraDataset(image, labels, options.name, dir); }));
   }
   if (options.stats) {
-    VISCERA_RETURN_IF_ERROR(Timed("stats.json", [&] {
-      return WriteOrganStats(ComputeOrganStats(labels), dir / "stats.json");
-    }));
+    VISCERA_RETURN_IF_ERROR(
+        Timed("stats.json", [&] { return WriteOrganStats(organs, dir / "stats.json"); }));
   }
   if (options.meshes) {
     VISCERA_RETURN_IF_ERROR(
         Timed("meshes", [&] { return WriteOrganMeshes(labels, dir / "meshes"); }));
   }
-  const bool any_organ = !labels.PresentIds().empty();
+  const bool any_organ = std::any_of(organs.begin(), organs.end(),
+                                     [](const OrganStats& o) { return o.voxel_count > 0; });
   if (dicom.has_value() && !dicom->slices.empty() && !any_organ) {
     // A SEG needs at least one segment; an empty result is still a valid Clara dataset.
     LogWarning(out_dir.string() + ": no organ found: no seg.dcm or rtstruct.dcm written");
@@ -66,6 +69,7 @@ Status WriteSegmentationOutputs(const HounsfieldVolume& image, const LabelMap& l
     LogInfo("input is not DICOM: no seg.dcm or rtstruct.dcm (they reference source slices)");
   }
   VISCERA_RETURN_IF_ERROR(staged.Publish());
+  if (stats != nullptr) *stats = std::move(organs);
   LogInfo("outputs in " + out_dir.string());
   return Ok{};
 }

@@ -9,6 +9,7 @@
 
 #include "core/label_map.h"
 #include "export/dicom_seg.h"
+#include "export/organ_stats.h"
 #include "io/dicom/ct_loader.h"
 
 namespace viscera {
@@ -24,10 +25,12 @@ struct SegmentationOutputOptions {
 };
 
 // `labels` must be on `image`'s grid. `dicom` is the loaded series for DICOM input (else SEG and
-// RTSTRUCT are skipped with a log line). Progress is logged per output.
+// RTSTRUCT are skipped with a log line). Progress is logged per output. The organ measurements
+// (computed once, for stats.json) go to `stats` when it is given.
 Status WriteSegmentationOutputs(const HounsfieldVolume& image, const LabelMap& labels,
                                 const std::optional<CtSeriesInfo>& dicom,
                                 const SegmentationOutputOptions& options,
-                                const std::filesystem::path& out_dir);
+                                const std::filesystem::path& out_dir,
+                                std::vector<OrganStats>* stats = nullptr);
 
 }  // namespace viscera
