@@ -10,6 +10,7 @@ build_packages=(
   libopenjp2-7-dev libcharls-dev     # JPEG 2000 and JPEG-LS decoders
   libnifti2-dev zlib1g-dev           # NIfTI reference library
   libcli11-dev nlohmann-json3-dev
+  libpng-dev                         # rendered frames
   libtorch-dev                       # TorchScript runtime for segmentation (CPU)
   libopenblas0-openmp                # fast BLAS for libtorch: ~10x over the reference BLAS
 )
@@ -21,6 +22,7 @@ test_packages=(
   dcmtk libgdcm-tools                # outside encoders for the codec tests
   python3-torch                      # UNETR reference, model export, demo training, parity
   dicom3tools                        # dciodvfy: validates our DICOM SEG and RTSTRUCT
+  xvfb xauth                         # X display for VTK's volume mappers in bench/render_vs_vtk.py
 )
 
 packages=("${build_packages[@]}")

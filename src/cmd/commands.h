@@ -10,5 +10,6 @@ void RegisterInfo(CLI::App& app, int* exit_code);
 void RegisterConvert(CLI::App& app, int* exit_code);
 void RegisterExport(CLI::App& app, int* exit_code);
 void RegisterSegment(CLI::App& app, int* exit_code);
+void RegisterRender(CLI::App& app, int* exit_code);
 
 }  // namespace viscera::cmd

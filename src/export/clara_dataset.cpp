@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "io/atomic_file.h"
+#include "io/clara_world.h"
 #include "io/volume_file.h"
 
 namespace viscera {
@@ -18,13 +19,9 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 // ---- Density: how a transfer-function range relates to HU ----------------------------------
-// Clara Render Server normalises the density volume to 0..1 over its value range: DataConfig's
-// element_range is optional and "if this is not set then the range is calculated from the data"
-// (clara-viz render_server.proto), and Clara Deploy's dataset service does not set it. A
-// component's `range` (each bound in [0, 1], min < max) is therefore
-//   (HU - min_HU) / (max_HU - min_HU)
-// with min_HU/max_HU the density file's actual extremes. We choose each component's window in HU
-// and normalise it with the volume written, clamped to [0, 1].
+// A component's `range` (each bound in [0, 1], min < max) is normalised density, (HU - min_HU) /
+// (max_HU - min_HU) over the density file's own extremes (io/clara_world.h says why). We choose
+// each component's window in HU and normalise it with the volume written, clamped to [0, 1].
 
 // HU windows. Organ parenchyma enhances to ~40-200 HU; -200 keeps partial-volume voxels at the
 // organ's edge (fat is ~-100). Contrast-filled vessels reach 200-500 HU in the arterial and
@@ -45,65 +42,32 @@ bool IsVessel(std::string_view name) {
   return false;
 }
 
-struct DensityRange {
-  double min_hu = 0, max_hu = 0;
-  double Normalise(double hu) const {
-    if (max_hu <= min_hu) return 0;
-    return std::clamp((hu - min_hu) / (max_hu - min_hu), 0.0, 1.0);
-  }
-  // A valid Clara range for an HU window: widened to kMinRangeWidth when the window lies outside
-  // the data (e.g. no voxel above 200 HU), staying inside [0, 1].
-  json Range(double lo_hu, double hi_hu) const {
-    double lo = Normalise(lo_hu), hi = Normalise(hi_hu);
-    if (hi - lo < kMinRangeWidth) {
-      if (lo + kMinRangeWidth <= 1.0) {
-        hi = lo + kMinRangeWidth;
-      } else {
-        lo = 1.0 - kMinRangeWidth;
-        hi = 1.0;
-      }
-    }
-    return {{"max", hi}, {"min", lo}};
-  }
-};
-
-// ---- Clara's world, for cameras and lights -------------------------------------------------
-// Clara places the density volume with its x, y, z axes along the data's X, Y, Z (our index axes
-// i, j, k, fastest first, as in the .mhd), each element element_size (our spacing) big, centred
-// on the world origin and scaled so that its largest extent is 1. That is what the reference
-// dataset's cameras show: lookAt near (0, 0, 0), the "Cinematic" eye ~0.8 from it, slice cameras
-// at 10, a light at (0.4, 1, 0.85). So an LPS direction v is the world direction D^-1 v (D: our
-// direction cosines; the uniform scale does not change directions), whatever the grid's
-// orientation, and a camera at distance r / sin(fov / 2) from the origin frames the whole volume
-// (r: the half-diagonal of the normalised box). Clara's DataConfig has element sizes but no
-// direction cosines, so a grid whose axes form a left-handed set in LPS (det D < 0, e.g. LAS)
-// is shown mirrored; the cameras still sit on the anatomical side they are named for.
-using Mat = std::array<std::array<double, 3>, 3>;
-
-Mat Inverse(const Mat& m) {
-  const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-                     m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-                     m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-  Mat inv{};
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) {
-      // Cofactor of (c, r), divided by the determinant.
-      const int r1 = (c + 1) % 3, r2 = (c + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
-      inv[r][c] = (m[r1][c1] * m[r2][c2] - m[r1][c2] * m[r2][c1]) / det;
+// A valid Clara range for an HU window: widened to kMinRangeWidth when the window lies outside
+// the data (e.g. no voxel above 200 HU), staying inside [0, 1].
+json Range(const ClaraDensity& density, double lo_hu, double hi_hu) {
+  double lo = density.Normalise(lo_hu), hi = density.Normalise(hi_hu);
+  if (hi - lo < kMinRangeWidth) {
+    if (lo + kMinRangeWidth <= 1.0) {
+      hi = lo + kMinRangeWidth;
+    } else {
+      lo = 1.0 - kMinRangeWidth;
+      hi = 1.0;
     }
   }
-  return inv;
+  return {{"max", hi}, {"min", lo}};
 }
 
+// ---- Clara's world, for cameras and lights -------------------------------------------------
+// Clara's world is the volume centred on the origin, axes along the index axes, largest extent 1
+// (io/clara_world.h). That is what the reference dataset's cameras show: lookAt near (0, 0, 0),
+// the "Cinematic" eye ~0.8 from it, slice cameras at 10, a light at (0.4, 1, 0.85). So an LPS
+// direction v is the world direction D^-1 v, whatever the grid's orientation, and a camera at
+// distance r / sin(fov / 2) from the origin frames the whole volume (r: the half-diagonal of the
+// normalised box). A left-handed grid (det D < 0, e.g. LAS) is shown mirrored by Clara; the
+// cameras still sit on the anatomical side they are named for.
 Vec3 Normalised(const Vec3& v) {
   const double n = std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
   return {v[0] / n, v[1] / n, v[2] / n};
-}
-
-Vec3 Times(const Mat& m, const Vec3& v) {
-  Vec3 out{};
-  for (int r = 0; r < 3; ++r) out[r] = m[r][0] * v[0] + m[r][1] * v[1] + m[r][2] * v[2];
-  return out;
 }
 
 json Xyz(const Vec3& v) {
@@ -120,20 +84,20 @@ Vec3 AddScaled(const Vec3& a, const Vec3& b, double s) {
 }
 
 struct World {
-  Mat lps_to_world;                           // direction only
+  ClaraWorld clara;
   double camera_distance;                     // frames the whole volume
   static constexpr double kFieldOfView = 30;  // degrees, as in the reference
 
-  explicit World(const Geometry& g) : lps_to_world(Inverse(g.direction.m)) {
+  explicit World(const Geometry& g) : clara(g) {
     Vec3 extent{};
     for (int a = 0; a < 3; ++a) extent[a] = static_cast<double>(g.size[a]) * g.spacing[a];
-    const double largest = std::max({extent[0], extent[1], extent[2]});
+    const double largest = clara.largest_extent_mm();
     double radius = 0;
     for (double e : extent) radius += (e / largest / 2) * (e / largest / 2);
     radius = std::sqrt(radius);
     camera_distance = radius / std::sin(kFieldOfView / 2 * std::numbers::pi / 180) * 1.05;
   }
-  Vec3 Direction(const Vec3& lps) const { return Normalised(Times(lps_to_world, lps)); }
+  Vec3 Direction(const Vec3& lps) const { return Normalised(clara.DirectionFromLps(lps)); }
 
   // A camera on the `from` side of the patient (an LPS direction), `up` toward an LPS direction.
   json Camera(const std::string& name, const Vec3& from, const Vec3& up_lps) const {
@@ -200,7 +164,7 @@ json Component(const std::vector<uint16_t>& regions, const Vec3& diffuse_start,
           {"specularStart", Xyz({1, 1, 1})}};
 }
 
-json RenderConfig(const Geometry& geometry, const LabelMap& labels, const DensityRange& density) {
+json RenderConfig(const Geometry& geometry, const LabelMap& labels, const ClaraDensity& density) {
   const World world(geometry);
   // Six views around the patient; the first, from the front, is the default.
   json cameras = json::array(
@@ -231,11 +195,11 @@ json RenderConfig(const Geometry& geometry, const LabelMap& labels, const Densit
   // Region 0 (everything outside the organs): bone, opaque, in the reference's ivory.
   json components = json::array({Component({0}, {1, 0.9647058823529412, 0.9215686274509803},
                                            {1, 0.8549019607843137, 0.6980392156862745}, 1.0, 0.06,
-                                           9.8, density.Range(kBoneMinHu, density.max_hu))});
+                                           9.8, Range(density, kBoneMinHu, density.max_hu))});
   for (size_t n = 0; n < organs.size(); ++n) {
     const HuWindow w = IsVessel(organs[n]->name) ? kVesselWindow : kSoftTissueWindow;
     const Vec3 c = Rgb(colours[n]);
-    components.push_back(Component({organs[n]->id}, c, c, 0.5, 0, 90, density.Range(w.lo, w.hi)));
+    components.push_back(Component({organs[n]->id}, c, c, 0.5, 0, 90, Range(density, w.lo, w.hi)));
   }
 
   // One area light on the default camera's side, above it, pointing at the volume centre.
@@ -330,7 +294,7 @@ Status WriteClaraDataset(const HounsfieldVolume& image, const LabelMap& labels,
                      (folder / name).string() + ": label map is not on the image's grid");
   }
   const auto voxels = image.voxels();
-  DensityRange density;
+  ClaraDensity density;
   if (!voxels.empty()) {
     const auto [lo, hi] = std::minmax_element(voxels.begin(), voxels.end());
     density.min_hu = *lo;
