@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo job: the bundled TotalSegmentator CT series (JPEG 2000 DICOM) -> volume files, then
-# organ segmentation with the bundled demo model -> Clara dataset, DICOM SEG, RTSTRUCT, meshes.
+# organ segmentation with the bundled demo model -> Clara dataset, DICOM SEG, RTSTRUCT, meshes;
+# then renders of the bundled abdomen with its TotalSegmentator organ labels and of the dataset.
 #   scripts/run-demo.sh VISCERA_BINARY OUTPUT_DIR
 set -euo pipefail
 viscera=${1:?usage: run-demo.sh VISCERA_BINARY OUTPUT_DIR}
@@ -19,4 +20,24 @@ echo "== viscera info $out/ct_ras_1.5mm.nii.gz"
 "$viscera" info "$out/ct_ras_1.5mm.nii.gz"
 echo "== viscera segment $series -o $out/abdomen (demo model: not for clinical use)"
 "$viscera" segment "$series" -o "$out/abdomen" --model "$root/models/demo" --name abdomen
+abdomen="$root/data/demo/totalseg-abdomen"
+ct="$abdomen/example_ct.nii.gz"
+labels="$abdomen/example_seg_fast_force_split.nii.gz"
+names=(--label-names "$abdomen/labels_total_v2.json")
+mkdir -p "$out/render"
+echo "== viscera render $ct --labels ... -> $out/render/*.png"
+"$viscera" render "$ct" --labels "$labels" "${names[@]}" --camera anterior -o "$out/render/abdomen_anterior.png"
+"$viscera" render "$ct" --labels "$labels" "${names[@]}" --camera left -o "$out/render/abdomen_left.png"
+"$viscera" render "$ct" --labels "$labels" "${names[@]}" --camera anterior --hide 92-115 \
+  -o "$out/render/abdomen_anterior_no_ribs.png"
+"$viscera" render "$ct" --labels "$labels" "${names[@]}" --camera anterior --quality cinematic \
+  -o "$out/render/abdomen_anterior_cinematic.png"
+"$viscera" render "$ct" --preset soft-tissue --camera anterior -o "$out/render/abdomen_soft_tissue.png"
+"$viscera" render "$ct" --mode mip --window 300,1600 -o "$out/render/abdomen_mip.png"
+"$viscera" render "$ct" --labels "$labels" --mode slice-segmentation --slice coronal \
+  -o "$out/render/abdomen_coronal_labels.png"
+"$viscera" render "$ct" --labels "$labels" --mode slice-segmentation --slice axial \
+  -o "$out/render/abdomen_axial_labels.png"
+echo "== viscera render $out/abdomen (the segmented Clara dataset, its own settings)"
+"$viscera" render "$out/abdomen" --camera inferior -o "$out/render/segmented_dataset.png"
 echo "demo: done, outputs in $out"

@@ -14,10 +14,13 @@
 #include "core/log.h"
 #include "io/atomic_file.h"
 #include "io/clara_dataset_reader.h"
+#include "io/label_names.h"
 #include "io/png_file.h"
 #include "io/volume_file.h"
 #include "render/camera_control.h"
 #include "render/clara_settings.h"
+#include "render/cuda_renderer.h"
+#include "render/organ_colors.h"
 #include "render/presets.h"
 #include "render/transfer_table.h"
 #include "render/volume_renderer.h"
@@ -26,10 +29,11 @@ namespace viscera::cmd {
 namespace {
 
 struct Flags {
-  std::string input, labels, settings, output;
+  std::string input, labels, label_names, settings, output;
   std::string size = "512x512";
   std::string camera, preset, mode, quality = "full", slice = "axial", hide, window;
   int repeat = 0;
+  std::string device = "cpu";
   ReadFlags read;
 };
 
@@ -134,10 +138,19 @@ Status ApplyFlags(const Flags& flags, Scene& scene) {
           ErrorCode::kInvalidArgument,
           "--preset must be one of " + std::string(PresetNames()) + ", got '" + name + "'");
     }
-    s.transfer_function =
-        volume.has_labels()
-            ? OrganTransferFunction(*preset, volume.present_labels(), LabelColors(s))
-            : *preset;
+    if (volume.has_labels()) {
+      // Organ colours: by name where the label names are known, else a distinct palette.
+      std::array<Color, 256> colors = LabelColors(s);
+      if (!flags.label_names.empty()) {
+        VISCERA_ASSIGN_OR_RETURN(LabelTable names, ReadLabelNames(flags.label_names));
+        for (const LabelEntry& e : names.entries()) {
+          if (e.id < colors.size()) colors[e.id] = AnatomicalColor(e.name, colors[e.id]);
+        }
+      }
+      s.transfer_function = OrganTransferFunction(*preset, volume.present_labels(), colors);
+    } else {
+      s.transfer_function = *preset;
+    }
   }
   if (!flags.camera.empty()) {
     if (auto view = ParseAnatomicalView(flags.camera)) {
@@ -156,6 +169,7 @@ Status ApplyFlags(const Flags& flags, Scene& scene) {
   } else if (!scene.has_settings) {
     s.camera = AnatomicalCamera(volume, AnatomicalView::kAnterior);
   }
+  if (!scene.has_settings) s.lights = {CameraKeyLight(s.camera)};
   if (!flags.mode.empty()) {
     static const std::pair<const char*, RenderMode> kModes[] = {
         {"composite", RenderMode::kComposite},
@@ -220,18 +234,31 @@ Status Run(const Flags& flags) {
   if (flags.repeat < 0 || flags.repeat > 100000) {
     return MakeError(ErrorCode::kInvalidArgument, "--repeat must be 0..100000");
   }
+  if (flags.device != "cpu" && flags.device != "cuda") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--device must be cpu or cuda, got '" + flags.device + "'");
+  }
+  // Before loading the CT: a machine without a GPU learns it at once.
+  if (std::string why; flags.device == "cuda" && !CudaDeviceAvailable(&why)) {
+    return MakeError(ErrorCode::kUnsupported, "--device cuda: " + why);
+  }
   VISCERA_ASSIGN_OR_RETURN(Scene scene, LoadScene(flags));
   VISCERA_RETURN_IF_ERROR(ApplyFlags(flags, scene));
   VolumeRenderer renderer(scene.volume);
   ProgressiveRenderer progressive(renderer);
   const RenderSettings& settings = scene.settings;
   const bool draft = settings.quality == RenderQuality::kDraft;
-  auto render = [&](const RenderSettings& s, FrameStats* stats) {
+  std::unique_ptr<CudaRenderer> cuda;  // every frame at full resolution, drafts included
+  if (flags.device == "cuda") {
+    VISCERA_ASSIGN_OR_RETURN(cuda, CudaRenderer::Create(scene.volume));
+  }
+  auto render = [&](const RenderSettings& s, FrameStats* stats) -> Expected<RgbImage> {
+    if (cuda) return cuda->Render(s, size.first, size.second, s.quality, 1, stats);
     return draft ? progressive.RenderInteractive(s, size.first, size.second, stats)
                  : renderer.Render(s, size.first, size.second, s.quality, 1, stats);
   };
   FrameStats first;
-  RgbImage image = render(settings, &first);
+  VISCERA_ASSIGN_OR_RETURN(RgbImage image, render(settings, &first));
   if (flags.repeat > 0) {
     // Orbit a full turn about the patient's superior axis, one step per frame.
     std::vector<double> ms;
@@ -239,8 +266,9 @@ Status Run(const Flags& flags) {
     double scale_sum = 0;
     for (int n = 0; n < flags.repeat; ++n) {
       moving.camera = Orbit(moving.camera, 360.0 / flags.repeat, 0);
+      if (!scene.has_settings) moving.lights = {CameraKeyLight(moving.camera)};
       FrameStats stats;
-      image = render(moving, &stats);
+      VISCERA_ASSIGN_OR_RETURN(image, render(moving, &stats));
       ms.push_back(stats.milliseconds);
       scale_sum += static_cast<double>(size.first) / stats.marched_width;
     }
@@ -274,6 +302,8 @@ void RegisterRender(CLI::App& app, int* exit_code) {
       ->required();
   command->add_option("-o,--output", flags->output, "PNG file to write")->required();
   command->add_option("--labels", flags->labels, "Label map on the CT's grid");
+  command->add_option("--label-names", flags->label_names,
+                      "JSON {\"1\": \"spleen\", ...}: organs coloured by name");
   command->add_option("--settings", flags->settings,
                       "Clara config_render.json (Clara Deploy or Clara Viz keys)");
   command->add_option("--size", flags->size, "Image size WIDTHxHEIGHT (default 512x512)");
@@ -288,6 +318,9 @@ void RegisterRender(CLI::App& app, int* exit_code) {
   command->add_option("--hide", flags->hide, "Label ids to hide, e.g. 92-115 (the ribs)");
   command->add_option("--repeat", flags->repeat,
                       "Render N more frames orbiting the patient; print timings as JSON");
+  command->add_option(
+      "--device", flags->device,
+      "cpu (default) or cuda: the GPU ray marcher (same image; needs a CUDA build)");
   AddReadFlags(*command, &flags->read);
   command->callback([flags, exit_code] {
     Status status = Run(*flags);

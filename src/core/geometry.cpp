@@ -4,6 +4,33 @@
 
 namespace viscera {
 
+double Determinant(const Mat3& a) {
+  const auto& m = a.m;
+  return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+         m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+         m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+}
+
+Mat3 Inverse(const Mat3& a) {
+  const auto& m = a.m;
+  const double det = Determinant(a);
+  Mat3 inv;
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) {
+      // Cofactor of (c, r), divided by the determinant.
+      const int r1 = (c + 1) % 3, r2 = (c + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
+      inv.m[r][c] = (m[r1][c1] * m[r2][c2] - m[r1][c2] * m[r2][c1]) / det;
+    }
+  }
+  return inv;
+}
+
+Vec3 Times(const Mat3& a, const Vec3& v) {
+  Vec3 out{};
+  for (int r = 0; r < 3; ++r) out[r] = a.m[r][0] * v[0] + a.m[r][1] * v[1] + a.m[r][2] * v[2];
+  return out;
+}
+
 Vec3 Affine::Apply(const Vec3& p) const {
   Vec3 out{};
   for (int r = 0; r < 3; ++r) out[r] = m[r][0] * p[0] + m[r][1] * p[1] + m[r][2] * p[2] + m[r][3];
@@ -40,11 +67,8 @@ Expected<Geometry> Geometry::FromIndexToLps(const Affine& a, const Index3& size)
     g.spacing[c] = norm;
     for (int r = 0; r < 3; ++r) g.direction.m[r][c] = a.m[r][c] / norm;
   }
-  const auto& d = g.direction.m;
-  double det = d[0][0] * (d[1][1] * d[2][2] - d[1][2] * d[2][1]) -
-               d[0][1] * (d[1][0] * d[2][2] - d[1][2] * d[2][0]) +
-               d[0][2] * (d[1][0] * d[2][1] - d[1][1] * d[2][0]);
-  if (std::abs(det) < 1e-6) return MakeError(ErrorCode::kCorruptData, "affine is singular");
+  if (std::abs(Determinant(g.direction)) < 1e-6)
+    return MakeError(ErrorCode::kCorruptData, "affine is singular");
   for (int r = 0; r < 3; ++r) {
     if (!std::isfinite(a.m[r][3]))
       return MakeError(ErrorCode::kCorruptData, "origin is not finite");

@@ -22,6 +22,11 @@ struct Mat3 {
   Vec3 Column(int c) const { return {m[0][c], m[1][c], m[2][c]}; }
 };
 
+double Determinant(const Mat3& a);
+// The inverse of a non-singular matrix (callers check Determinant first where it may be singular).
+Mat3 Inverse(const Mat3& a);
+Vec3 Times(const Mat3& a, const Vec3& v);
+
 // Row-major 4x4 homogeneous transform, last row (0 0 0 1).
 struct Affine {
   std::array<std::array<double, 4>, 4> m{{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}}};

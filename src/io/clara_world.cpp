@@ -3,32 +3,6 @@
 #include <algorithm>
 
 namespace viscera {
-namespace {
-
-Mat3 Inverse(const Mat3& matrix) {
-  const auto& m = matrix.m;
-  const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-                     m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-                     m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-  Mat3 inv;
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) {
-      // Cofactor of (c, r), divided by the determinant.
-      const int r1 = (c + 1) % 3, r2 = (c + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
-      inv.m[r][c] = (m[r1][c1] * m[r2][c2] - m[r1][c2] * m[r2][c1]) / det;
-    }
-  }
-  return inv;
-}
-
-Vec3 Times(const Mat3& matrix, const Vec3& v) {
-  const auto& m = matrix.m;
-  Vec3 out{};
-  for (int r = 0; r < 3; ++r) out[r] = m[r][0] * v[0] + m[r][1] * v[1] + m[r][2] * v[2];
-  return out;
-}
-
-}  // namespace
 
 ClaraWorld::ClaraWorld(const Geometry& geometry)
     : direction_(geometry.direction), inverse_(Inverse(geometry.direction)) {

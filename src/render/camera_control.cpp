@@ -100,6 +100,15 @@ CameraFrame FrameOf(const Camera& camera) {
   return f;
 }
 
+Light CameraKeyLight(const Camera& camera) {
+  const CameraFrame f = FrameOf(camera);
+  Light light;
+  // Travelling away from the viewer, downward and to the right.
+  light.direction = Unit(Add(Add(f.forward, Scale(f.up, -0.5)), Scale(f.right, 0.35)));
+  light.intensity = 1.0;
+  return light;
+}
+
 Camera Orbit(const Camera& camera, double yaw_deg, double pitch_deg) {
   const CameraFrame f = FrameOf(camera);
   Camera out = camera;

@@ -31,6 +31,10 @@ struct CameraFrame {
 };
 CameraFrame FrameOf(const Camera& camera);
 
+// A key light for a camera: from above and to the left of the viewer, as a photographer
+// would place it; it follows the camera (a head light) so every view is lit.
+Light CameraKeyLight(const Camera& camera);
+
 // Rotates the eye around the target: `yaw_deg` about the camera's up, `pitch_deg` about its
 // right axis (the up vector follows).
 Camera Orbit(const Camera& camera, double yaw_deg, double pitch_deg);

@@ -19,28 +19,25 @@ Float3 ToFloat3(const Color& c) {
 
 // Inverse of the index -> LPS linear part (direction * diag(spacing)).
 Float3x3 LpsToIndex(const Geometry& g) {
-  double a[3][3];
+  Mat3 a;
   for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) a[r][c] = g.direction.m[r][c] * g.spacing[c];
+    for (int c = 0; c < 3; ++c) a.m[r][c] = g.direction.m[r][c] * g.spacing[c];
   }
-  const double det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
-                     a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
-                     a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
-  Float3x3 inv;
+  const Mat3 inv = Inverse(a);
+  Float3x3 out;
   for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) {
-      const int r1 = (c + 1) % 3, r2 = (c + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
-      inv.m[r][c] = static_cast<float>((a[r1][c1] * a[r2][c2] - a[r1][c2] * a[r2][c1]) / det);
-    }
+    for (int c = 0; c < 3; ++c) out.m[r][c] = static_cast<float>(inv.m[r][c]);
   }
-  return inv;
+  return out;
 }
 
 }  // namespace
 
 float StepMm(const RenderVolume& volume, const RenderSettings& settings, RenderQuality quality) {
   const Vec3& s = volume.geometry().spacing;
-  const double base = std::max(0.05, settings.step_voxels) * std::min({s[0], s[1], s[2]});
+  // One sample per smallest spacing, but at least one per millimetre: surfaces in coarse
+  // (3 mm) volumes otherwise show the step lattice.
+  const double base = std::max(0.05, settings.step_voxels) * std::min({s[0], s[1], s[2], 1.0});
   switch (quality) {
     case RenderQuality::kDraft:
       return static_cast<float>(2 * base);

@@ -9,8 +9,8 @@ namespace viscera {
 
 class RenderVolume;
 
-// The ray step for a quality level: settings.step_voxels smallest spacings at full quality,
-// twice that for drafts, three quarters of it for cinematic frames.
+// The ray step for a quality level: settings.step_voxels times the smallest spacing (at most
+// 1 mm) at full quality, twice that for drafts, three quarters of it for cinematic frames.
 float StepMm(const RenderVolume& volume, const RenderSettings& settings, RenderQuality quality);
 
 FrameParams MakeFrameParams(const RenderVolume& volume, const RenderSettings& settings, int width,

@@ -64,28 +64,12 @@ RgbImage RenderSlice(const RenderVolume& volume, const RenderSettings& settings,
   const double pixel_mm =
       std::max(2 * half_x / width, 2 * half_y / height) / std::max(1e-3, settings.slice.zoom);
 
-  const Affine to_index = [&] {
-    // Inverse of the index -> LPS affine.
-    const Affine a = g.IndexToLps();
-    double m[3][3];
-    for (int r = 0; r < 3; ++r) {
-      for (int c = 0; c < 3; ++c) m[r][c] = a.m[r][c];
-    }
-    const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-                       m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-                       m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-    Affine inv;
-    for (int r = 0; r < 3; ++r) {
-      for (int c = 0; c < 3; ++c) {
-        const int r1 = (c + 1) % 3, r2 = (c + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
-        inv.m[r][c] = (m[r1][c1] * m[r2][c2] - m[r1][c2] * m[r2][c1]) / det;
-      }
-    }
-    for (int r = 0; r < 3; ++r) {
-      inv.m[r][3] = -(inv.m[r][0] * a.m[0][3] + inv.m[r][1] * a.m[1][3] + inv.m[r][2] * a.m[2][3]);
-    }
-    return inv;
-  }();
+  // LPS -> continuous index: the inverse of the index -> LPS affine.
+  Mat3 linear;
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) linear.m[r][c] = g.direction.m[r][c] * g.spacing[c];
+  }
+  const Mat3 to_index = Inverse(linear);
 
   const bool overlay = settings.mode == RenderMode::kSliceSegmentation && volume.has_labels();
   const std::array<Color, 256> colors = LabelColors(settings);
@@ -108,7 +92,7 @@ RgbImage RenderSlice(const RenderVolume& volume, const RenderSettings& settings,
       const double v = (height / 2.0 - y - 0.5) * pixel_mm;
       Vec3 p;
       for (int a = 0; a < 3; ++a) p[a] = center[a] + u * axes.right[a] + v * axes.up[a];
-      const Vec3 q = to_index.Apply(p);
+      const Vec3 q = Times(to_index, {p[0] - g.origin[0], p[1] - g.origin[1], p[2] - g.origin[2]});
       uint8_t* out = image.pixel(x, static_cast<int>(y));
       bool inside = true;
       for (int a = 0; a < 3; ++a) inside = inside && q[a] >= -0.5 && q[a] <= n[a] - 0.5;

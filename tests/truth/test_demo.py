@@ -51,4 +51,23 @@ with tempfile.TemporaryDirectory() as out:
           f"segment summary missing:\n{proc.stdout}")
     mask = info(args.viscera, os.path.join(seg_dir, "abdomen.output.mhd"))
     check(np.allclose(mask["affine_lps"], ref_affine, atol=1e-4), "demo mask on the CT's grid")
+
+    # The renders: every view written, full size, showing something; hiding the ribs changes the
+    # anterior view.
+    from PIL import Image
+    render_dir = os.path.join(out, "render")
+    images = {}
+    for name in ["abdomen_anterior", "abdomen_left", "abdomen_anterior_no_ribs",
+                 "abdomen_anterior_cinematic", "abdomen_soft_tissue", "abdomen_mip",
+                 "abdomen_coronal_labels", "abdomen_axial_labels", "segmented_dataset"]:
+        path = os.path.join(render_dir, name + ".png")
+        check(os.path.isfile(path), f"demo render lacks {path}")
+        pixels = np.asarray(Image.open(path).convert("RGB")).astype(int)
+        check(pixels.shape == (512, 512, 3), f"{name}: {pixels.shape}, expected 512x512 RGB")
+        drawn = (pixels.sum(axis=2) > 30).mean()
+        check(drawn > 0.05, f"{name}: only {drawn:.1%} of the image is drawn")
+        images[name] = pixels
+    changed = (np.abs(images["abdomen_anterior"] - images["abdomen_anterior_no_ribs"]).sum(axis=2)
+               > 0).mean()
+    check(changed > 0.005, f"hiding the ribs changed only {changed:.2%} of the pixels")
 print("PASS")
