@@ -50,11 +50,12 @@ row = `renderer_bytes` from its JSON (everything the renderer holds for the volu
 and acceleration structures). "mem/voxels" divides by the CT voxel bytes (int16; Viscera: its
 `volume_bytes`, CT + labels); "mem vs VTK CPU" divides by the VTK fixed-point row.
 
-Transfer functions: PRESETS below is the one place that defines them; the same numbers are meant
-to be mirrored in Viscera's presets.
+Transfer functions: VTK is given exactly Viscera's preset (dumped by `viscera render
+--dump-transfer-function`), converted to VTK's opacity-per-unit-distance.
 """
 import argparse
 import json
+import math
 import os
 import re
 import resource
@@ -70,32 +71,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 # ---------------------------------------------------------------------------------------------
-# Transfer functions (HU). VTK scalar opacity is per ScalarOpacityUnitDistance = OPACITY_UNIT_MM
-# of ray length (VTK corrects it for the actual sample distance: a_step = 1 - (1 - a)^(step/unit)).
-# Each preset is also written as Viscera/Clara components (MAXIMUM_OPACITY blending, trapezoid
-# profiles, constant colour per component); the VTK points below are exactly the max of those
-# components, e.g. 'soft-tissue' has a flat 0.2 up to 287.5 HU because that is where the bone
-# ramp 0.8 * (HU - 150) / 550 overtakes 0.2, and its colour switches there (the winning component's
-# colour). Component max_hu lies beyond any data (4095 + transition) so only the lower ramp shows.
-# Viscera's opacity is an extinction scaled by density_scale over the largest extent L (mm):
-# sigma = opacity * density_scale / L per mm, so a VTK opacity a per OPACITY_UNIT_MM mm equals a
-# Viscera component opacity of -ln(1 - a) * L / (density_scale * OPACITY_UNIT_MM).
+# Transfer functions: VTK gets exactly Viscera's. `viscera render --preset P
+# --dump-transfer-function F` writes the preset's transfer function for unlabelled voxels as
+# extinction per mm and colour per 4-HU bin; VTK's scalar opacity per OPACITY_UNIT_MM of ray is
+# then a = 1 - exp(-extinction * OPACITY_UNIT_MM) (VTK corrects it for its sample distance as
+# a_step = 1 - (1 - a)^(step/unit), i.e. the same absorption law Viscera uses), and its colour
+# function takes the same points.
 OPACITY_UNIT_MM = 1.0
-IVORY = (0.95, 0.90, 0.80)
-FLESH = (0.85, 0.45, 0.35)
-PRESETS = {
-    # components: bone  min 150  max 4645  trapezoid transition 550  opacity 0.8  colour IVORY
-    "bone": {
-        "opacity": [(-1024, 0.0), (150, 0.0), (700, 0.8), (4095, 0.8)],
-        "color": [(-1024, IVORY), (4095, IVORY)],
-    },
-    # components: soft  min -60  max 4195  trapezoid transition 100  opacity 0.2  colour FLESH
-    #             bone  min 150  max 4645  trapezoid transition 550  opacity 0.8  colour IVORY
-    "soft-tissue": {
-        "opacity": [(-1024, 0.0), (-60, 0.0), (40, 0.2), (287.5, 0.2), (700, 0.8), (4095, 0.8)],
-        "color": [(-1024, FLESH), (287.5, FLESH), (287.6, IVORY), (4095, IVORY)],
-    },
-}
+PRESETS = ["bone", "soft-tissue", "lung", "angio"]
 # Shading (VTK's Phong on the gradient normal ~ Viscera's Blinn-Phong): ambient matches
 # RenderSettings::ambient.
 SHADING = {"ambient": 0.25, "diffuse": 0.75, "specular": 0.3, "specular_power": 20.0}
@@ -188,7 +171,6 @@ def vtk_worker(args):
     from vtk.util import numpy_support
 
     meta = json.loads(args.worker_meta)
-    preset = PRESETS[args.preset]
 
     # The window and GL context first (libGL, llvmpipe, X buffers), rendered once empty, so that
     # the RSS difference below is what the volume and the mapper cost, not the GL stack.
@@ -213,11 +195,12 @@ def vtk_worker(args):
     image.GetPointData().SetScalars(scalars)
     step = min(meta["spacing"])
 
+    with open(meta["tf"]) as f:
+        tf = json.load(f)
     opacity = vtk.vtkPiecewiseFunction()
-    for hu, a in preset["opacity"]:
-        opacity.AddPoint(hu, a)
     color = vtk.vtkColorTransferFunction()
-    for hu, (r, g, b) in preset["color"]:
+    for hu, ext, (r, g, b) in zip(tf["hu"], tf["extinction_per_mm"], tf["rgb"]):
+        opacity.AddPoint(hu, 1.0 - math.exp(-ext * OPACITY_UNIT_MM))
         color.AddRGBPoint(hu, r, g, b)
     prop = vtk.vtkVolumeProperty()
     prop.SetColor(color)
@@ -390,7 +373,7 @@ def main():
     p.add_argument("--frames", type=int, default=10, help="frames per 360-degree orbit")
     p.add_argument("--datasets", default="lidc,abdomen")
     p.add_argument("--renderers", default="vtk-fixed,vtk-gpu,viscera-full,viscera-draft")
-    p.add_argument("--preset", choices=sorted(PRESETS),
+    p.add_argument("--preset", choices=PRESETS,
                    help="for every dataset (default: lidc bone, abdomen soft-tissue)")
     p.add_argument("--json", help="write the raw results here")
     p.add_argument("--images", default="/tmp/render_bench", help="last frame of each renderer")
@@ -412,6 +395,13 @@ def main():
             print(f"{ds}: {meta['shape']} voxels, spacing {[round(s, 4) for s in meta['spacing']]}"
                   f" mm, preset {preset} (loaded in {time.perf_counter() - t0:.1f} s)",
                   file=sys.stderr)
+            meta["tf"] = os.path.join(cache, f"{ds}_{preset}_tf.json")
+            dump = subprocess.run([args.viscera, "-q", "render", *meta["viscera_args"], "--preset",
+                                   preset, "--size", "16x16", "-o",
+                                   os.path.join(cache, "tf.png"), "--dump-transfer-function",
+                                   meta["tf"]], capture_output=True, text=True)
+            if dump.returncode != 0:
+                raise SystemExit(f"viscera could not dump its transfer function: {dump.stderr}")
             per = {"shape": meta["shape"], "spacing": meta["spacing"], "preset": preset,
                    "voxel_bytes": meta["voxel_bytes"], "renderers": {}}
             for r in renderers:
@@ -429,7 +419,7 @@ def main():
     print(table(results))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"frames": args.frames, "cores": os.cpu_count(), "presets": PRESETS,
+            json.dump({"frames": args.frames, "cores": os.cpu_count(),
                        "shading": SHADING, "results": results}, f, indent=1)
 
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 
@@ -32,6 +33,8 @@ struct Flags {
   std::string input, labels, label_names, settings, output;
   std::string size = "512x512";
   std::string camera, preset, mode, quality = "full", slice = "axial", hide, window;
+  std::string dump_transfer_function;
+  std::string crop, clip;
   int repeat = 0;
   std::string device = "cpu";
   ReadFlags read;
@@ -216,12 +219,66 @@ Status ApplyFlags(const Flags& flags, Scene& scene) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "--quality must be draft, full or cinematic, got '" + flags.quality + "'");
   }
+  if (!flags.crop.empty()) {
+    DataCrop& c = s.crop;
+    if (std::sscanf(flags.crop.c_str(), "%lf,%lf,%lf,%lf,%lf,%lf", &c.min[0], &c.max[0], &c.min[1],
+                    &c.max[1], &c.min[2], &c.max[2]) != 6) {
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          "--crop must be i0,i1,j0,j1,k0,k1 (fractions 0..1 of each index axis), got '" +
+              flags.crop + "'");
+    }
+    for (size_t a = 0; a < 3; ++a) {
+      if (!(c.min[a] >= 0 && c.min[a] < c.max[a] && c.max[a] <= 1)) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "--crop: each axis needs 0 <= min < max <= 1, got '" + flags.crop + "'");
+      }
+    }
+  }
+  if (!flags.clip.empty()) {
+    ClipPlane& c = s.clip;
+    if (std::sscanf(flags.clip.c_str(), "%lf,%lf,%lf,%lf,%lf,%lf", &c.point[0], &c.point[1],
+                    &c.point[2], &c.normal[0], &c.normal[1], &c.normal[2]) != 6 ||
+        c.normal[0] * c.normal[0] + c.normal[1] * c.normal[1] + c.normal[2] * c.normal[2] == 0) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--clip must be px,py,pz,nx,ny,nz (LPS mm; the side the normal points to is "
+                       "removed), got '" +
+                           flags.clip + "'");
+    }
+    c.enable = true;
+  }
   if (!flags.hide.empty()) {
     VISCERA_ASSIGN_OR_RETURN(std::vector<uint16_t> hidden, ParseLabelList(flags.hide));
     auto& regions = s.transfer_function.hidden_regions;
     regions.insert(regions.end(), hidden.begin(), hidden.end());
   }
   return Ok{};
+}
+
+// For benchmarks against other renderers: the transfer function of unlabelled voxels as
+// extinction per mm and colour per HU bin, so a peer can be given exactly the same one.
+Status DumpTransferFunction(const Scene& scene, const std::string& path) {
+  const BakedTransferFunction baked =
+      BakeTransferFunction(scene.settings.transfer_function, scene.settings.organs, 1.0f,
+                           static_cast<float>(scene.volume->LargestExtentMm()));
+  const int table = baked.label_table[0];
+  std::string json = "{\"hu\":[";
+  std::string sigma = "],\"extinction_per_mm\":[", rgb = "],\"rgb\":[";
+  for (int bin = 0; bin < kHuBins; ++bin) {
+    const TfEntry& e = baked.tables[static_cast<size_t>(table * kHuBins + bin)];
+    const char* sep = bin ? "," : "";
+    char item[96];
+    std::snprintf(item, sizeof item, "%s%.1f", sep, kHuMin + (bin + 0.5) * kHuBinWidth);
+    json += item;
+    std::snprintf(item, sizeof item, "%s%.6g", sep, -std::log(1.0 - std::min(e.alpha, 0.999999f)));
+    sigma += item;
+    std::snprintf(item, sizeof item, "%s[%.4f,%.4f,%.4f]", sep, e.r, e.g, e.b);
+    rgb += item;
+  }
+  json += sigma;
+  json += rgb;
+  json += "]}\n";
+  return WriteFileAtomically(path, json);
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -244,6 +301,9 @@ Status Run(const Flags& flags) {
   }
   VISCERA_ASSIGN_OR_RETURN(Scene scene, LoadScene(flags));
   VISCERA_RETURN_IF_ERROR(ApplyFlags(flags, scene));
+  if (!flags.dump_transfer_function.empty()) {
+    VISCERA_RETURN_IF_ERROR(DumpTransferFunction(scene, flags.dump_transfer_function));
+  }
   VolumeRenderer renderer(scene.volume);
   ProgressiveRenderer progressive(renderer);
   const RenderSettings& settings = scene.settings;
@@ -315,12 +375,20 @@ void RegisterRender(CLI::App& app, int* exit_code) {
   command->add_option("--slice", flags->slice, "Slice modes: axial, coronal or sagittal");
   command->add_option("--window", flags->window, "Slice/MIP window CENTER,WIDTH in HU");
   command->add_option("--quality", flags->quality, "draft, full (default) or cinematic");
+  command->add_option("--crop", flags->crop,
+                      "Keep i0,i1,j0,j1,k0,k1 (fractions of each index axis, Clara's DataCrop)");
+  command->add_option("--clip", flags->clip,
+                      "Clip plane px,py,pz,nx,ny,nz in LPS mm: the normal's side is removed");
   command->add_option("--hide", flags->hide, "Label ids to hide, e.g. 92-115 (the ribs)");
   command->add_option("--repeat", flags->repeat,
                       "Render N more frames orbiting the patient; print timings as JSON");
   command->add_option(
       "--device", flags->device,
       "cpu (default) or cuda: the GPU ray marcher (same image; needs a CUDA build)");
+  command
+      ->add_option("--dump-transfer-function", flags->dump_transfer_function,
+                   "Write the transfer function as JSON (for benchmarks against other renderers)")
+      ->group("");
   AddReadFlags(*command, &flags->read);
   command->callback([flags, exit_code] {
     Status status = Run(*flags);

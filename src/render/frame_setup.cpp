@@ -115,6 +115,7 @@ FrameParams MakeFrameParams(const RenderVolume& volume, const RenderSettings& se
   // (weight > 0.9) and a faint haze (opacity gradient < 0.01 per mm) volumetric.
   f.surface_scale = static_cast<float>(settings.transfer_function.gradient_scale / 4);
   f.shadows = quality == RenderQuality::kCinematic ? 1 : 0;
+  f.jitter = quality == RenderQuality::kDraft ? 0 : 1;
   f.shadow_step_mm = 2 * f.step_mm;
   f.window_lo = static_cast<float>(settings.slice.window_center - settings.slice.window_width / 2);
   f.window_hi = static_cast<float>(settings.slice.window_center + settings.slice.window_width / 2);

@@ -12,12 +12,13 @@ namespace viscera {
 constexpr int kHuBins = 1024;
 constexpr float kHuMin = -1024.0f;
 constexpr float kHuBinWidth = 4.0f;
-// Voxels are stored in bricks of 8^3. Empty space is skipped on two levels: blocks of 4^3 cells
-// (occupancy codes from their min/max HU and their brick's labels) and regions of 32^3 cells
-// (empty when all their blocks are).
+// Voxels are stored in bricks of 8^3. Empty space is skipped by blocks of 4^3 cells: each block
+// has an occupancy code (from its min/max HU and its brick's labels) and, when empty, its
+// chessboard distance in blocks to the nearest occupied one, so a ray leaps over the whole cube
+// of blocks known to be empty around it (distance-map space leaping).
 constexpr int kBrickShift = 3;
 constexpr int kBlockShift = 2;
-constexpr int kRegionShift = 5;
+constexpr int kBlockSize = 1 << kBlockShift;
 constexpr int kBrickSize = 1 << kBrickShift;
 constexpr int kBrickVoxels = kBrickSize * kBrickSize * kBrickSize;
 constexpr int kMaxLights = 4;
@@ -44,15 +45,14 @@ struct VolumeView {
   const int16_t* hu = nullptr;
   const uint8_t* labels = nullptr;  // null: every voxel label 0
   int nx = 0, ny = 0, nz = 0;
-  int bx = 0, by = 0, bz = 0;                // storage bricks per axis
-  const uint16_t* block_code = nullptr;      // per block: kBrickEmpty, kBrickMixed or 1 + table
-  int kx = 0, ky = 0, kz = 0;                // blocks per axis
-  const uint8_t* region_occupied = nullptr;  // per region: any block not empty
-  int rx = 0, ry = 0, rz = 0;                // regions per axis
-  const uint16_t* label_table = nullptr;     // 256 entries: label -> table index
-  const uint8_t* label_visible = nullptr;    // 256 entries: 1 if drawn
-  const TfEntry* tables = nullptr;           // table t starts at tables[t * kHuBins]
-  const float* alphas = nullptr;             // the tables' alpha, packed
+  int bx = 0, by = 0, bz = 0;               // storage bricks per axis
+  const uint16_t* block_code = nullptr;     // per block: kBrickEmpty, kBrickMixed or 1 + table
+  int kx = 0, ky = 0, kz = 0;               // blocks per axis
+  const uint8_t* block_distance = nullptr;  // per empty block: distance to occupancy (>= 1)
+  const uint16_t* label_table = nullptr;    // 256 entries: label -> table index
+  const uint8_t* label_visible = nullptr;   // 256 entries: 1 if drawn
+  const TfEntry* tables = nullptr;          // table t starts at tables[t * kHuBins]
+  const float* alphas = nullptr;            // the tables' alpha, packed
 };
 
 struct FrameParams {
@@ -77,6 +77,9 @@ struct FrameParams {
   float surface_scale = 1;  // |opacity gradient| (per mm) -> surface weight k|g| / (1 + k|g|)
   int shadows = 0;
   float shadow_step_mm = 2;
+  // Offset each pixel's samples by a hash (turns the rings thin plates show on the step lattice
+  // into fine noise); off for drafts, where low resolution magnifies the noise.
+  int jitter = 1;
   float window_lo = -160, window_hi = 240;  // MIP grey window (HU)
 };
 
@@ -191,17 +194,51 @@ VISCERA_HD inline Corners Fetch(const VolumeView& v, Float3 p, int uniform_table
 // trilinear weights, at the interpolated HU), so colours never bleed across organ borders and
 // hidden organs fade out over one voxel instead of a staircase.
 VISCERA_HD inline TfEntry Classify(const VolumeView& v, const Corners& c) {
-  const int bin = Bin(c.value);
-  if (c.uniform) return v.tables[c.table[0] * kHuBins + bin];
+  if (c.uniform) return v.tables[c.table[0] * kHuBins + Bin(c.value)];
+  // Corners grouped by table; each table is evaluated at the HU of its own corners only, so the
+  // dense voxels of one organ never lend another tissue's table their HU (no bone-coloured shell
+  // around a hidden dense organ).
   const float wx[2] = {1 - c.cell.fx, c.cell.fx}, wy[2] = {1 - c.cell.fy, c.cell.fy};
   const float wz[2] = {1 - c.cell.fz, c.cell.fz};
-  TfEntry sum;
-  sum.shininess = 0;
+  int group_table[8];
+  float group_w[8], group_wh[8];
+  int groups = 0;
   for (int n = 0; n < 8; ++n) {
     const float w = wx[n & 1] * wy[(n >> 1) & 1] * wz[(n >> 2) & 1];
-    if (w > 0) Accumulate(sum, v.tables[c.table[n] * kHuBins + bin], w);
+    int g = 0;
+    while (g < groups && group_table[g] != c.table[n]) ++g;
+    if (g == groups) {
+      group_table[g] = c.table[n];
+      group_w[g] = 0;
+      group_wh[g] = 0;
+      ++groups;
+    }
+    group_w[g] += w;
+    group_wh[g] += w * c.hu[n];
+  }
+  TfEntry sum;
+  sum.shininess = 0;
+  for (int g = 0; g < groups; ++g) {
+    if (group_w[g] <= 0 || group_table[g] == 0) continue;  // table 0: hidden, draws nothing
+    Accumulate(sum, v.tables[group_table[g] * kHuBins + Bin(group_wh[g] / group_w[g])], group_w[g]);
   }
   return sum;
+}
+
+// HU of a sample from its visible corners only (MIP with hidden organs); false when none is.
+VISCERA_HD inline bool VisibleValue(const VolumeView& v, const Corners& c, float* value) {
+  const float wx[2] = {1 - c.cell.fx, c.cell.fx}, wy[2] = {1 - c.cell.fy, c.cell.fy};
+  const float wz[2] = {1 - c.cell.fz, c.cell.fz};
+  float w_sum = 0, wh_sum = 0;
+  for (int n = 0; n < 8; ++n) {
+    if (!v.label_visible[v.labels[c.cell.Corner(n)]]) continue;
+    const float w = wx[n & 1] * wy[(n >> 1) & 1] * wz[(n >> 2) & 1];
+    w_sum += w;
+    wh_sum += w * c.hu[n];
+  }
+  if (w_sum <= 0) return false;
+  *value = wh_sum / w_sum;
+  return true;
 }
 
 // Gradient (index space) of the opacity field: corners' own opacity, trilinear. Normals from
@@ -219,6 +256,22 @@ VISCERA_HD inline Float3 OpacityGradient(const VolumeView& v, const Corners& c) 
   g.y = Lerp(x10 - x00, x11 - x01, cell.fz);
   g.z = Lerp(x01, x11, cell.fy) - Lerp(x00, x10, cell.fy);
   return g;
+}
+
+// HU at a point, trilinear (for gradients).
+VISCERA_HD inline float HuAt(const VolumeView& v, Float3 p) {
+  const Cell c = Locate(v, p);
+  float h[8];
+  for (int n = 0; n < 8; ++n) h[n] = v.hu[c.Corner(n)];
+  return Trilinear(h, c);
+}
+
+// Central differences of HU one voxel each way (index space): smoother than a cell's own
+// derivative, which follows the noise of single voxels.
+VISCERA_HD inline Float3 HuGradient(const VolumeView& v, Float3 p) {
+  return {0.5f * (HuAt(v, {p.x + 1, p.y, p.z}) - HuAt(v, {p.x - 1, p.y, p.z})),
+          0.5f * (HuAt(v, {p.x, p.y + 1, p.z}) - HuAt(v, {p.x, p.y - 1, p.z})),
+          0.5f * (HuAt(v, {p.x, p.y, p.z + 1}) - HuAt(v, {p.x, p.y, p.z - 1}))};
 }
 
 // Schlick's approximation of x^n: no powf in the inner loop.
@@ -294,10 +347,17 @@ VISCERA_HD inline Float3 Shade(const VolumeView& v, const FrameParams& f, const 
   Float3 flat = f.ambient;
   for (int l = 0; l < f.light_count; ++l) flat = flat + f.light_color[l] * 0.5f;
   if (e.alpha < 0.02f) return base * flat + emissive;  // faint: shading is invisible
+  // How surface-like: the opacity gradient. Which way the surface faces: inside one tissue
+  // class the HU gradient (central differences, smooth); across label borders the opacity's.
   const Float3 g = TransposeTimes(f.lps_to_index, OpacityGradient(v, c));
   const float gmag = Length(g);
   if (gmag <= 0) return base * flat + emissive;
   Float3 n = g * (-1.0f / gmag);
+  if (c.uniform) {
+    const Float3 hg = TransposeTimes(f.lps_to_index, HuGradient(v, p));
+    const float hmag = Length(hg);
+    if (hmag > 0) n = hg * (-1.0f / hmag);
+  }
   if (Dot(n, rs.view) < 0) n = n * -1.0f;  // two-sided: facing the viewer
   const float k = f.surface_scale * gmag;
   const float surface = k / (1 + k);
@@ -351,16 +411,16 @@ VISCERA_HD inline PixelColor MarchPixel(const VolumeView& v, const FrameParams& 
   h ^= h >> 15;
   h *= 0x2c1b3c6du;
   h ^= h >> 12;
-  const float jitter = static_cast<float>(h >> 8) * (1.0f / 16777216.0f);
+  const float jitter = f.jitter ? static_cast<float>(h >> 8) * (1.0f / 16777216.0f) : 0.5f;
   float t = (ceilf(t0 / step - jitter) + jitter) * step;
 
   if (f.mode == MarchMode::kMaximumIntensity) {
     float best = -1e30f;
     for (; t <= t1; t += step) {
-      const Float3 q = o + d * t;
-      if (v.labels && !v.label_visible[v.labels[NearestAddress(v, q)]]) continue;
-      const Corners c = Fetch(v, q, 0);
-      best = Max(best, c.value);
+      const Corners c = Fetch(v, o + d * t, 0);
+      float value = c.value;
+      if (v.labels && !VisibleValue(v, c, &value)) continue;
+      best = Max(best, value);
     }
     const float g =
         best <= -1e29f ? 0 : Clamp((best - f.window_lo) / (f.window_hi - f.window_lo), 0, 1);
@@ -379,36 +439,27 @@ VISCERA_HD inline PixelColor MarchPixel(const VolumeView& v, const FrameParams& 
   const float maxc[3] = {static_cast<float>(v.nx - 1), static_cast<float>(v.ny - 1),
                          static_cast<float>(v.nz - 1)};
   float acc_r = 0, acc_g = 0, acc_b = 0, acc_a = 0;
-  // Cell by cell (a DDA over the two occupancy levels): empty regions and blocks are jumped
-  // over, blocks of one table are sampled without reading labels.
+  // Block by block: empty space is leapt over, blocks of one table are sampled without reading
+  // labels.
   while (t <= t1 && acc_a <= 0.99f) {
     const Float3 p = o + d * t;
     const float pa[3] = {p.x, p.y, p.z};
     int cell[3];
     for (int a = 0; a < 3; ++a) cell[a] = static_cast<int>(Clamp(pa[a], 0, maxc[a]));
-    // The ray parameter where it leaves the axis-aligned cube of side 2^shift holding `cell`.
-    auto exit_of = [&](int shift) {
-      float e = t1;
-      for (int a = 0; a < 3; ++a) {
-        const int lo = (cell[a] >> shift) << shift;
-        const float face = static_cast<float>(inv[a] > 0 ? lo + (1 << shift) : lo);
-        e = Min(e, t + (face - pa[a]) * inv[a]);
-      }
-      return e;
-    };
-    const int rx = cell[0] >> kRegionShift, ry = cell[1] >> kRegionShift;
-    const int rz = cell[2] >> kRegionShift;
-    if (!v.region_occupied[rx + v.rx * (ry + v.ry * rz)]) {
-      t = Max(t + step, ceilf(exit_of(kRegionShift) / step - jitter) * step + jitter * step);
-      continue;
-    }
-    const int kx = cell[0] >> kBlockShift, ky = cell[1] >> kBlockShift;
-    const int kz = cell[2] >> kBlockShift;
-    const uint16_t code = v.block_code[kx + v.kx * (ky + v.ky * kz)];
-    const float exit = exit_of(kBlockShift);
+    const int k[3] = {cell[0] >> kBlockShift, cell[1] >> kBlockShift, cell[2] >> kBlockShift};
+    const int block = k[0] + v.kx * (k[1] + v.ky * k[2]);
+    const uint16_t code = v.block_code[block];
 #ifdef VISCERA_MARCH_STATS
     ++march_stats.bricks;
 #endif
+    // Where the ray leaves the cube of blocks within `reach` - 1 of this one: the block itself for
+    // an occupied block; for an empty one every block nearer than its distance is empty too.
+    const int reach = code == kBrickEmpty ? v.block_distance[block] : 1;
+    float exit = t1;
+    for (int a = 0; a < 3; ++a) {
+      const int face = (inv[a] > 0 ? k[a] + reach : k[a] - reach + 1) * kBlockSize;
+      exit = Min(exit, t + (static_cast<float>(face) - pa[a]) * inv[a]);
+    }
     if (code == kBrickEmpty) {
       t = Max(t + step, ceilf(exit / step - jitter) * step + jitter * step);
       continue;

@@ -134,6 +134,46 @@ void RenderVolume::BuildRanges() {
   });
 }
 
+namespace {
+
+// Exact chessboard (L-infinity) distance from each empty block to the nearest occupied one, by
+// the classic two raster passes over the 26-neighbourhood; 0 on occupied blocks, capped at 255.
+std::vector<uint8_t> ChessboardDistance(const std::vector<uint16_t>& code,
+                                        const std::array<int, 3>& n) {
+  const int64_t nx = n[0], ny = n[1], nz = n[2];
+  std::vector<uint8_t> d(code.size());
+  for (size_t b = 0; b < code.size(); ++b) d[b] = code[b] == kBrickEmpty ? 255 : 0;
+  auto pass = [&](int sign) {
+    const int64_t z0 = sign > 0 ? 0 : nz - 1, y0 = sign > 0 ? 0 : ny - 1, x0 = sign > 0 ? 0 : nx - 1;
+    for (int64_t z = z0; z >= 0 && z < nz; z += sign) {
+      for (int64_t y = y0; y >= 0 && y < ny; y += sign) {
+        for (int64_t x = x0; x >= 0 && x < nx; x += sign) {
+          uint8_t& here = d[static_cast<size_t>(x + nx * (y + ny * z))];
+          if (here == 0) continue;
+          int best = here;
+          // The 13 neighbours already visited in this pass's raster order.
+          for (int dz = -1; dz <= 0; ++dz) {
+            for (int dy = -1; dy <= 1; ++dy) {
+              for (int dx = -1; dx <= 1; ++dx) {
+                if (dz == 0 && (dy > 0 || (dy == 0 && dx >= 0))) continue;
+                const int64_t qx = x + sign * dx, qy = y + sign * dy, qz = z + sign * dz;
+                if (qx < 0 || qy < 0 || qz < 0 || qx >= nx || qy >= ny || qz >= nz) continue;
+                best = std::min(best, d[static_cast<size_t>(qx + nx * (qy + ny * qz))] + 1);
+              }
+            }
+          }
+          here = static_cast<uint8_t>(std::min(best, 255));
+        }
+      }
+    }
+  };
+  pass(+1);
+  pass(-1);
+  return d;
+}
+
+}  // namespace
+
 RenderVolume::Occupancy RenderVolume::ComputeOccupancy(const BakedTransferFunction& tf) const {
   Occupancy occ;
   occ.blocks = blocks_;
@@ -164,24 +204,9 @@ RenderVolume::Occupancy RenderVolume::ComputeOccupancy(const BakedTransferFuncti
       }
     }
   });
-  constexpr int kPerRegion = kRegionShift - kBlockShift;
-  for (size_t a = 0; a < 3; ++a) {
-    occ.regions[a] = (blocks_[a] + (1 << kPerRegion) - 1) >> kPerRegion;
-  }
-  occ.region_occupied.assign(static_cast<size_t>(occ.regions[0]) * occ.regions[1] * occ.regions[2],
-                             0);
   int64_t occupied = 0;
-  for (int kz = 0; kz < blocks_[2]; ++kz) {
-    for (int ky = 0; ky < blocks_[1]; ++ky) {
-      for (int kx = 0; kx < blocks_[0]; ++kx) {
-        if (occ.block_code[BlockIndex(kx, ky, kz)] == kBrickEmpty) continue;
-        ++occupied;
-        const int64_t rx = kx >> kPerRegion, ry = ky >> kPerRegion, rz = kz >> kPerRegion;
-        occ.region_occupied[static_cast<size_t>(rx + occ.regions[0] * (ry + occ.regions[1] * rz))] =
-            1;
-      }
-    }
-  }
+  for (uint16_t code : occ.block_code) occupied += code != kBrickEmpty ? 1 : 0;
+  occ.block_distance = ChessboardDistance(occ.block_code, blocks_);
   occ.occupied_fraction =
       block_min_.empty() ? 0
                          : static_cast<double>(occupied) / static_cast<double>(block_min_.size());

@@ -44,13 +44,14 @@ class RenderVolume {
   std::array<int, 3> brick_counts() const { return bricks_; }
   int64_t brick_count() const { return int64_t{bricks_[0]} * bricks_[1] * bricks_[2]; }
 
-  // Where the transfer function can show something. Per block of 4^3 cells: kBrickEmpty,
-  // kBrickMixed where labels with different tables meet, else 1 + the one table every sample
-  // there uses; per region of 32^3 cells: whether any of its blocks is not empty.
+  // Where the transfer function can show something, per block of 4^3 cells: a code
+  // (kBrickEmpty; kBrickMixed where labels with different tables meet; else 1 + the one table
+  // every sample there uses) and, for empty blocks, the chessboard distance in blocks to the
+  // nearest occupied one (1..255; 255 also when nothing is occupied).
   struct Occupancy {
-    std::array<int, 3> blocks{0, 0, 0}, regions{0, 0, 0};
+    std::array<int, 3> blocks{0, 0, 0};
     std::vector<uint16_t> block_code;
-    std::vector<uint8_t> region_occupied;
+    std::vector<uint8_t> block_distance;
     double occupied_fraction = 0;  // of the blocks
   };
   Occupancy ComputeOccupancy(const BakedTransferFunction& tf) const;

@@ -30,10 +30,7 @@ VolumeView HostViewOf(const RenderVolume& volume, const PreparedTransfer& prepar
   view.kx = occ.blocks[0];
   view.ky = occ.blocks[1];
   view.kz = occ.blocks[2];
-  view.region_occupied = occ.region_occupied.data();
-  view.rx = occ.regions[0];
-  view.ry = occ.regions[1];
-  view.rz = occ.regions[2];
+  view.block_distance = occ.block_distance.data();
   view.label_table = prepared.baked.label_table.data();
   view.label_visible = prepared.baked.label_visible.data();
   view.tables = prepared.baked.tables.data();

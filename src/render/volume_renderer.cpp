@@ -34,12 +34,12 @@ RgbImage VolumeRenderer::Render(const RenderSettings& settings, int width, int h
     VolumeView view = HostViewOf(*volume_, *prepared);
     // Without skipping: every block marched, with labels read (mixed) wherever there are any.
     std::vector<uint16_t> all_blocks;
-    std::vector<uint8_t> all_regions;
+    std::vector<uint8_t> no_distance;
     if (!skip_empty_space_) {
       all_blocks.assign(prepared->occupancy.block_code.size(), kBrickMixed);
-      all_regions.assign(prepared->occupancy.region_occupied.size(), 1);
+      no_distance.assign(prepared->occupancy.block_distance.size(), 1);
       view.block_code = all_blocks.data();
-      view.region_occupied = all_regions.data();
+      view.block_distance = no_distance.data();
     }
     const FrameParams frame = MakeFrameParams(*volume_, settings, w, h, quality);
 

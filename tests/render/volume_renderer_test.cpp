@@ -64,9 +64,13 @@ TEST(VolumeRendererTest, HidingTheRibsChangesOnlyWhereTheyProject) {
     ribs_only.transfer_function.hidden_regions = AllBut(IsRib);
     const RgbImage ribs = renderer.Render(ribs_only, kSize, kSize, RenderQuality::kFull);
 
+    // The footprint: where the ribs project, in front of other organs or behind them. Where
+    // the full frame shows the ribs themselves (the same colour as the ribs alone, within a few
+    // levels), they are in front and hiding them must change the pixel.
     const auto footprint = MaskOf(ribs, [](const uint8_t* p) { return Lit(p); });
     const auto near = Dilate(footprint, kSize, kSize, 2);
     int footprint_pixels = 0, footprint_changed = 0, outside = 0, outside_changed = 0;
+    int in_front = 0, in_front_changed = 0;
     for (int y = 0; y < kSize; ++y) {
       for (int x = 0; x < kSize; ++x) {
         const size_t at = static_cast<size_t>(y) * kSize + x;
@@ -74,6 +78,11 @@ TEST(VolumeRendererTest, HidingTheRibsChangesOnlyWhereTheyProject) {
         if (footprint[at]) {
           ++footprint_pixels;
           footprint_changed += changed ? 1 : 0;
+          const uint8_t *a = all.pixel(x, y), *r = ribs.pixel(x, y);
+          if (std::abs(a[0] - r[0]) + std::abs(a[1] - r[1]) + std::abs(a[2] - r[2]) <= 12) {
+            ++in_front;
+            in_front_changed += changed ? 1 : 0;
+          }
         }
         if (!near[at]) {
           ++outside;
@@ -81,12 +90,80 @@ TEST(VolumeRendererTest, HidingTheRibsChangesOnlyWhereTheyProject) {
         }
       }
     }
-    ASSERT_GT(footprint_pixels, kSize * kSize / 50) << name << ": the ribs should show";
+    ASSERT_GT(footprint_pixels, kSize * kSize / 50) << name << ": the ribs should project";
+    ASSERT_GT(in_front, footprint_pixels / 10) << name << ": the ribs should show in front";
     EXPECT_LE(outside_changed, outside / 1000) << name << ": pixels away from the ribs changed";
-    EXPECT_GT(footprint_changed, footprint_pixels * 6 / 10)
-        << name << ": hiding the ribs left " << footprint_pixels - footprint_changed << " of "
-        << footprint_pixels << " footprint pixels unchanged";
+    EXPECT_GE(in_front_changed, in_front * 95 / 100)
+        << name << ": " << in_front - in_front_changed << " of " << in_front
+        << " pixels showing ribs unchanged after hiding them";
+    EXPECT_GT(footprint_changed, footprint_pixels / 4) << name;
   }
+}
+
+// A dense organ (1000 HU) inside label-0 soft tissue, label 0 drawn with the bone preset: hiding
+// the organ must leave nothing, as if it were not there (the soft tissue is below bone's range).
+// KNOWN RENDERER BUG (fails at the time of writing): mixed cells classify each corner's label
+// table at the cell's interpolated HU, so label-0 corners next to the hidden organ see bone HU
+// and draw label 0's bone component: the hidden organ leaves a shell in bone colour (max level
+// ~144/255 over its whole footprint). Hidden ribs next to label-0 tissue do the same.
+TEST(VolumeRendererTest, HiddenOrganEmbeddedInTissueLeavesNoShell) {
+  const auto volume =
+      MakeRenderVolume(SamplePhantom(CenteredLpsGrid({48, 48, 48}, {2, 2, 2}), [](const Vec3& p) {
+        if (InBox(p, {0, 0, 0}, 15)) return Voxel{1000, 5};
+        if (InBox(p, {0, 0, 0}, 35)) return Voxel{40, 0};
+        return Voxel{-1000, 0};
+      }));
+  VolumeRenderer renderer(volume);
+  RenderSettings s;
+  s.camera = AnatomicalCamera(*volume, AnatomicalView::kAnterior);
+  s.transfer_function = OrganTransferFunction(*PresetTransferFunction("bone"), {5}, LabelColors(s));
+  const RgbImage shown = renderer.Render(s, 96, 96, RenderQuality::kFull);
+  ASSERT_GT(CentroidOf(shown, [](const uint8_t* p) { return Lit(p, 40); }).count, 100);
+  s.transfer_function.hidden_regions = {5};
+  const RgbImage hidden = renderer.Render(s, 96, 96, RenderQuality::kFull);
+  const int lit =
+      static_cast<int>(CentroidOf(hidden, [](const uint8_t* p) { return Lit(p, 8); }).count);
+  EXPECT_EQ(lit, 0) << "the hidden organ left a shell; brightest level "
+                    << static_cast<int>(*std::max_element(hidden.rgb.begin(), hidden.rgb.end()));
+}
+
+// The same on the abdomen: the bone preset with the ribs hidden must look like the CT with the
+// rib voxels replaced by soft tissue (40 HU): no pixel may be lit where that one is dark.
+// KNOWN RENDERER BUG (fails at the time of writing, same cause as the test above): dark shells
+// of the hidden ribs remain, ~100 lit pixels of 128 x 128.
+TEST(VolumeRendererTest, HiddenRibsLeaveNoShells) {
+  const Abdomen& abdomen = SharedAbdomen();
+  HounsfieldVolume erased = abdomen.ct;
+  const Index3& n = erased.size();
+  for (int64_t k = 0; k < n[2]; ++k) {
+    for (int64_t j = 0; j < n[1]; ++j) {
+      for (int64_t i = 0; i < n[0]; ++i) {
+        if (IsRib(abdomen.labels.at(i, j, k))) erased.at(i, j, k) = 40;
+      }
+    }
+  }
+  auto erased_volume = RenderVolume::Create(erased, &abdomen.labels);
+  ASSERT_TRUE(erased_volume.ok());
+  VolumeRenderer renderer(abdomen.volume), erased_renderer(erased_volume.value());
+  RenderSettings s;
+  s.camera = AnatomicalCamera(*abdomen.volume, AnatomicalView::kAnterior);
+  s.transfer_function = *PresetTransferFunction("bone");
+  const RgbImage with_ribs = renderer.Render(s, kSize, kSize, RenderQuality::kFull);
+  for (int label = kFirstRib; label <= kLastRib; ++label) {
+    s.transfer_function.hidden_regions.push_back(static_cast<uint16_t>(label));
+  }
+  const RgbImage hidden = renderer.Render(s, kSize, kSize, RenderQuality::kFull);
+  const RgbImage without = erased_renderer.Render(s, kSize, kSize, RenderQuality::kFull);
+  int ribs = 0, shells = 0;
+  for (int y = 0; y < kSize; ++y) {
+    for (int x = 0; x < kSize; ++x) {
+      if (Lit(without.pixel(x, y), 4)) continue;
+      ribs += Lit(with_ribs.pixel(x, y), 16) ? 1 : 0;
+      shells += Lit(hidden.pixel(x, y), 16) ? 1 : 0;
+    }
+  }
+  ASSERT_GT(ribs, 100) << "the ribs should show where the rib-less CT is dark";
+  EXPECT_LE(shells, 15) << "hidden ribs left shells over " << shells << " pixels";
 }
 
 TEST(VolumeRendererTest, HiddenRibsLeaveTheSliceOverlay) {
@@ -96,7 +173,9 @@ TEST(VolumeRendererTest, HiddenRibsLeaveTheSliceOverlay) {
   int64_t best_k = 0, best_count = 0;
   for (int64_t k = 0; k < n[2]; ++k) {
     int64_t count = 0;
-    for (uint16_t label : abdomen.labels.slice(k)) count += IsRib(label) ? 1 : 0;
+    for (int64_t j = 0; j < n[1]; ++j) {
+      for (int64_t i = 0; i < n[0]; ++i) count += IsRib(abdomen.labels.at(i, j, k)) ? 1 : 0;
+    }
     if (count > best_count) best_count = count, best_k = k;
   }
   ASSERT_GT(best_count, 50);
@@ -141,14 +220,14 @@ TEST(VolumeRendererTest, HiddenRibsLeaveTheSliceOverlay) {
   EXPECT_EQ(count_rib_pixels(hidden), 0);
 }
 
-// Marker phantom stored RAS-like (i toward the patient's right), with markers left (red, +x),
-// right (green, -x) and superior (blue, +z).
+// Marker phantom stored RAS-like (i toward the patient's right), with markers left (red, +x)
+// and right (green, -x) in the inferior half, and superior (blue, +z) on the midline.
 std::shared_ptr<const RenderVolume> LeftRightPhantom() {
   const Geometry grid =
       ReorderedGrid(CenteredLpsGrid({56, 64, 72}, {2, 2, 2}), {0, 1, 2}, {true, true, false});
   return MakeRenderVolume(SamplePhantom(grid, [](const Vec3& p) {
-    if (InBox(p, {40, 0, 0}, kMarkerHalfMm)) return Voxel{1500, kLeftMarker};
-    if (InBox(p, {-40, 0, 0}, kMarkerHalfMm)) return Voxel{1500, kAnteriorMarker};
+    if (InBox(p, {40, 0, -15}, kMarkerHalfMm)) return Voxel{1500, kLeftMarker};
+    if (InBox(p, {-40, 0, -15}, kMarkerHalfMm)) return Voxel{1500, kAnteriorMarker};
     if (InBox(p, {0, 0, 40}, kMarkerHalfMm)) return Voxel{1500, kSuperiorMarker};
     return Voxel{-1000, 0};
   }));
@@ -249,17 +328,44 @@ TEST(VolumeRendererTest, MaximumIntensityShowsOneBrightVoxelWhereItProjects) {
       }
     }
     ASSERT_GT(sum, 0) << name << ": nothing drawn";
-    EXPECT_GT(brightest, 200) << name;
+    // Rays pass up to half a pixel (0.7 mm) from the voxel centre: at least ~45% of its peak.
+    EXPECT_GT(brightest, 100) << name;
     const auto at = Project(s.camera, 96, 96, bright_lps);
     EXPECT_NEAR(sx / sum, at[0], 1) << name;
     EXPECT_NEAR(sy / sum, at[1], 1) << name;
     EXPECT_LE(std::abs(bx - at[0]), 1.5) << name;
     EXPECT_LE(std::abs(by - at[1]), 1.5) << name;
   }
-  // A hidden label is left out of the MIP.
-  s.transfer_function.hidden_regions = {1};
+}
+
+// MIP through soft tissue (label 0, 40 HU) around a dense organ (label 5, 1000 HU): hidden, the
+// organ must not show; the frame must look like the tissue alone.
+// KNOWN RENDERER BUG (fails at the time of writing): MIP skips samples whose nearest voxel is
+// hidden, but samples whose nearest voxel is visible still interpolate the hidden voxels' HU
+// (up to half their weight), so every ray through the hidden organ crosses its border cells and
+// picks up ~520 HU: the hidden organ shows at full brightness in a soft-tissue window.
+TEST(VolumeRendererTest, MaximumIntensityLeavesHiddenOrgansOut) {
+  const auto volume =
+      MakeRenderVolume(SamplePhantom(CenteredLpsGrid({48, 48, 48}, {2, 2, 2}), [](const Vec3& p) {
+        if (InBox(p, {0, 0, 0}, 15)) return Voxel{1000, 5};
+        if (InBox(p, {0, 0, 0}, 35)) return Voxel{40, 0};
+        return Voxel{-1000, 0};
+      }));
+  VolumeRenderer renderer(volume);
+  RenderSettings s;
+  s.camera = AnatomicalCamera(*volume, AnatomicalView::kAnterior);
+  s.mode = RenderMode::kMaximumIntensity;  // default window 40 / 400: tissue grey, organ white
+  const RgbImage shown = renderer.Render(s, 96, 96, RenderQuality::kFull);
+  const uint8_t* centre = shown.pixel(48, 48);
+  ASSERT_EQ(centre[0], 255) << "the organ should show before it is hidden";
+  s.transfer_function.hidden_regions = {5};
   const RgbImage hidden = renderer.Render(s, 96, 96, RenderQuality::kFull);
-  EXPECT_EQ(*std::max_element(hidden.rgb.begin(), hidden.rgb.end()), 0);
+  // The tissue alone: 40 HU is mid-grey (128); allow a little for the edge of the tissue box.
+  const int brightest = *std::max_element(hidden.rgb.begin(), hidden.rgb.end());
+  EXPECT_LE(brightest, 140) << "the hidden organ still shows in the MIP over "
+                            << CentroidOf(hidden, [](const uint8_t* p) { return p[0] > 140; }).count
+                            << " pixels";
+  EXPECT_GE(hidden.pixel(48, 48)[0], 120) << "the tissue in front of and behind it still shows";
 }
 
 TEST(VolumeRendererTest, ProgressiveDraftResemblesAndRefinedEqualsTheFullFrame) {
