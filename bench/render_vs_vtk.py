@@ -30,8 +30,8 @@ view angle 30 degrees, vtkRenderer::ResetCamera distance); each further frame or
 degrees with vtkCamera::Azimuth, i.e. around the superior axis through the centre -- what Viscera's
 `--repeat N` does. VTK's light is its default headlight (moves with the camera).
 
-Quality: both VTK mappers sample every `min(spacing)` mm along the ray (Viscera's full quality:
-one smallest-spacing per sample), trilinear interpolation, gradient shading on, one ray per pixel
+Quality: both VTK mappers sample every min(smallest spacing, 1 mm) along the ray (Viscera's full
+quality step), trilinear interpolation, gradient shading on, one ray per pixel
 (ImageSampleDistance 1, AutoAdjustSampleDistances off: otherwise VTK silently lowers quality to
 hit its desired frame rate), no jittering. Viscera is run twice: `--quality full` (the still) and
 `--quality draft` (interaction: progressive low-resolution frames upscaled to 512x512) -- the draft
@@ -193,7 +193,8 @@ def vtk_worker(args):
     image.SetSpacing(*meta["spacing"])
     image.SetOrigin(*meta["origin"])
     image.GetPointData().SetScalars(scalars)
-    step = min(meta["spacing"])
+    # Viscera steps one smallest spacing, at most 1 mm (frame_setup.cpp): the same here.
+    step = min(min(meta["spacing"]), 1.0)
 
     with open(meta["tf"]) as f:
         tf = json.load(f)

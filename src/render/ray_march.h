@@ -22,6 +22,8 @@ constexpr int kBlockSize = 1 << kBlockShift;
 constexpr int kBrickSize = 1 << kBrickShift;
 constexpr int kBrickVoxels = kBrickSize * kBrickSize * kBrickSize;
 constexpr int kMaxLights = 4;
+// Early ray termination: what lies behind 98% opacity changes a pixel by at most 2%.
+constexpr float kOpaque = 0.98f;
 
 // What one HU bin of one label's table looks like, baked for the current step length.
 struct TfEntry {
@@ -340,13 +342,15 @@ struct RayShading {
   Float3 half_vector[kMaxLights];  // Blinn-Phong half vectors, constant along the ray
 };
 
+// `weight`: how much this sample adds to the pixel ((1 - accumulated opacity) * alpha).
 VISCERA_HD inline Float3 Shade(const VolumeView& v, const FrameParams& f, const RayShading& rs,
-                               const Corners& c, const TfEntry& e, Float3 p) {
+                               const Corners& c, const TfEntry& e, Float3 p, float weight) {
   const Float3 base{e.r, e.g, e.b};
   const Float3 emissive{e.er, e.eg, e.eb};
   Float3 flat = f.ambient;
   for (int l = 0; l < f.light_count; ++l) flat = flat + f.light_color[l] * 0.5f;
-  if (e.alpha < 0.02f) return base * flat + emissive;  // faint: shading is invisible
+  // Faint samples, or samples deep behind what is already drawn: shading would not show.
+  if (e.alpha < 0.02f || weight < 0.004f) return base * flat + emissive;
   // How surface-like: the opacity gradient. Which way the surface faces: inside one tissue
   // class the HU gradient (central differences, smooth); across label borders the opacity's.
   const Float3 g = TransposeTimes(f.lps_to_index, OpacityGradient(v, c));
@@ -441,7 +445,7 @@ VISCERA_HD inline PixelColor MarchPixel(const VolumeView& v, const FrameParams& 
   float acc_r = 0, acc_g = 0, acc_b = 0, acc_a = 0;
   // Block by block: empty space is leapt over, blocks of one table are sampled without reading
   // labels.
-  while (t <= t1 && acc_a <= 0.99f) {
+  while (t <= t1 && acc_a <= kOpaque) {
     const Float3 p = o + d * t;
     const float pa[3] = {p.x, p.y, p.z};
     int cell[3];
@@ -475,13 +479,13 @@ VISCERA_HD inline PixelColor MarchPixel(const VolumeView& v, const FrameParams& 
       if (e.alpha > 1e-4f) ++march_stats.shaded;
 #endif
       if (e.alpha > 1e-4f) {
-        const Float3 color = Shade(v, f, rs, c, e, q);
         const float w = (1 - acc_a) * e.alpha;
+        const Float3 color = Shade(v, f, rs, c, e, q, w);
         acc_r += w * color.x;
         acc_g += w * color.y;
         acc_b += w * color.z;
         acc_a += w;
-        if (acc_a > 0.99f) break;  // early ray termination
+        if (acc_a > kOpaque) break;  // early ray termination
       }
       t += step;
     } while (t < exit && t <= t1);
