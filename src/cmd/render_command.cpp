@@ -34,7 +34,7 @@ struct Flags {
   std::string size = "512x512";
   std::string camera, preset, mode, quality = "full", slice = "axial", hide, window;
   std::string dump_transfer_function;
-  std::string crop, clip;
+  std::string crop, clip, slice_at;
   int repeat = 0;
   std::string device = "cpu";
   ReadFlags read;
@@ -199,6 +199,14 @@ Status ApplyFlags(const Flags& flags, Scene& scene) {
                      "--slice must be axial, coronal or sagittal, got '" + flags.slice + "'");
   }
   s.slice.orientation = slice->second;
+  if (!flags.slice_at.empty()) {
+    Vec3& c = s.slice.center;
+    if (std::sscanf(flags.slice_at.c_str(), "%lf,%lf,%lf", &c[0], &c[1], &c[2]) != 3) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--slice-at must be x,y,z in LPS mm, got '" + flags.slice_at + "'");
+    }
+    s.slice.center_set = true;
+  }
   if (!flags.window.empty()) {
     double center = 0, width = 0;
     if (std::sscanf(flags.window.c_str(), "%lf,%lf", &center, &width) != 2 || width <= 0) {
@@ -373,6 +381,8 @@ void RegisterRender(CLI::App& app, int* exit_code) {
                       "Transfer function: bone, soft-tissue, lung, angio");
   command->add_option("--mode", flags->mode, "composite, mip, slice or slice-segmentation");
   command->add_option("--slice", flags->slice, "Slice modes: axial, coronal or sagittal");
+  command->add_option("--slice-at", flags->slice_at,
+                      "Slice modes: the slice passes through x,y,z (LPS mm; default the centre)");
   command->add_option("--window", flags->window, "Slice/MIP window CENTER,WIDTH in HU");
   command->add_option("--quality", flags->quality, "draft, full (default) or cinematic");
   command->add_option("--crop", flags->crop,
