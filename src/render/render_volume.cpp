@@ -144,7 +144,8 @@ std::vector<uint8_t> ChessboardDistance(const std::vector<uint16_t>& code,
   std::vector<uint8_t> d(code.size());
   for (size_t b = 0; b < code.size(); ++b) d[b] = code[b] == kBrickEmpty ? 255 : 0;
   auto pass = [&](int sign) {
-    const int64_t z0 = sign > 0 ? 0 : nz - 1, y0 = sign > 0 ? 0 : ny - 1, x0 = sign > 0 ? 0 : nx - 1;
+    const int64_t z0 = sign > 0 ? 0 : nz - 1, y0 = sign > 0 ? 0 : ny - 1,
+                  x0 = sign > 0 ? 0 : nx - 1;
     for (int64_t z = z0; z >= 0 && z < nz; z += sign) {
       for (int64_t y = y0; y >= 0 && y < ny; y += sign) {
         for (int64_t x = x0; x >= 0 && x < nx; x += sign) {

@@ -65,7 +65,9 @@ with tempfile.TemporaryDirectory() as out:
         pixels = np.asarray(Image.open(path).convert("RGB")).astype(int)
         check(pixels.shape == (512, 512, 3), f"{name}: {pixels.shape}, expected 512x512 RGB")
         drawn = (pixels.sum(axis=2) > 30).mean()
-        check(drawn > 0.05, f"{name}: only {drawn:.1%} of the image is drawn")
+        # The segmented dataset is a 40 mm slab seen from below, with the demo model's few organs.
+        least = 0.01 if name == "segmented_dataset" else 0.05
+        check(drawn > least, f"{name}: only {drawn:.1%} of the image is drawn")
         images[name] = pixels
     changed = (np.abs(images["abdomen_anterior"] - images["abdomen_anterior_no_ribs"]).sum(axis=2)
                > 0).mean()
