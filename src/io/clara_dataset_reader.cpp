@@ -4,6 +4,7 @@
 
 #include "core/label_map.h"
 #include "io/atomic_file.h"
+#include "io/metaimage_header.h"
 #include "io/volume_file.h"
 
 namespace viscera {
@@ -51,6 +52,19 @@ Expected<fs::path> FileInFolder(const fs::path& folder, const fs::path& meta, co
     }
   }
   return path;
+}
+
+// A MetaImage header names its data file too (ElementDataFile): that name must stay inside the
+// folder as well, or a dataset from elsewhere could make us read any file.
+Status DataFileInFolder(const fs::path& folder, const fs::path& volume) {
+  if (volume.extension() != ".mhd") return Ok{};
+  VISCERA_ASSIGN_OR_RETURN(const std::string text, ReadWholeFile(volume, kMaxMetaBytes));
+  VISCERA_ASSIGN_OR_RETURN(MetaImageHeader header, ParseMetaImageHeader(text, volume.string()));
+  if (header.local()) return Ok{};
+  VISCERA_ASSIGN_OR_RETURN(fs::path data,
+                           FileInFolder(folder, volume, json(header.data_file), "ElementDataFile"));
+  (void)data;
+  return Ok{};
 }
 
 }  // namespace
@@ -120,9 +134,11 @@ Expected<ClaraDatasetFiles> ReadClaraDataset(const fs::path& folder) {
                      meta_path.string() + ": no density entry (order \"DXYZ\")");
   }
 
+  VISCERA_RETURN_IF_ERROR(DataFileInFolder(folder, *density_path));
   VISCERA_ASSIGN_OR_RETURN(LoadedVolume density, ReadVolume(*density_path));
   VISCERA_ASSIGN_OR_RETURN(files.image, ToHounsfield(density.volume, density_path->string()));
   if (mask_path) {
+    VISCERA_RETURN_IF_ERROR(DataFileInFolder(folder, *mask_path));
     VISCERA_ASSIGN_OR_RETURN(LoadedVolume mask, ReadVolume(*mask_path));
     // Ids widened to uint16 and checked against the density's grid, as for any label map.
     auto ids = LabelMap::Create(files.image.geometry(), mask.volume, LabelTable{});

@@ -156,6 +156,19 @@ TEST(ClaraDatasetReaderTest, NamesOutsideTheFolderAreRefused) {
   fs::create_symlink(b / "ct.nii.gz", b / "inside.nii.gz");
   WriteMeta(b, R"({"data": [{"file": "inside.nii.gz", "order": "DXYZ"}]})");
   EXPECT_TRUE(ReadClaraDataset(b).ok());
+
+  // A MetaImage header whose ElementDataFile points out of the folder.
+  auto header = ReadWholeFile(b / "ct.mhd", 1 << 20);
+  ASSERT_TRUE(header.ok());
+  const size_t at = header->find("ElementDataFile = ");
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_TRUE(WriteFileAtomically(b / "escape.mhd",
+                                  header->substr(0, at) + "ElementDataFile = ../a/ct.raw\n")
+                  .ok());
+  WriteMeta(b, R"({"data": [{"file": "escape.mhd", "order": "DXYZ"}]})");
+  auto escape = ReadClaraDataset(b);
+  ASSERT_FALSE(escape.ok());
+  EXPECT_THAT(escape.error().message, HasSubstr("ElementDataFile '../a/ct.raw'"));
 }
 
 TEST(ClaraDatasetReaderTest, MaskOffTheDensityGridIsAnError) {
