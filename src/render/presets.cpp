@@ -45,15 +45,15 @@ std::optional<TransferFunction> PresetTransferFunction(std::string_view name) {
                                OpacityProfile::kTrapezoid, 40),
                      Bone(0.9)};
   } else if (name == "lung") {
-    // Aerated lung (-950..-300 HU) as a light haze, vessels/airway walls and bone denser.
-    tf.components = {Component(-950, -300, 0.03, {0.85f, 0.62f, 0.58f}, {0.95f, 0.75f, 0.70f}, 80,
+    // Aerated lung (-920..-450 HU) as a translucent pink volume; nothing of soft tissue (the
+    // chest wall would hide the lungs) and bone faint, so the ribs frame without covering.
+    tf.components = {Component(-920, -450, 0.12, {0.90f, 0.55f, 0.52f}, {0.98f, 0.78f, 0.74f}, 80,
                                OpacityProfile::kSine),
-                     Component(-150, 150, 0.25, {0.75f, 0.20f, 0.18f}, {0.85f, 0.30f, 0.25f}, 60,
-                               OpacityProfile::kTrapezoid, 60),
-                     Bone(0.8)};
+                     Bone(0.25)};
   } else if (name == "angio") {
-    // Iodinated contrast in vessels: 150..500 HU; bone above.
-    tf.components = {Component(150, 550, 0.8, {0.80f, 0.10f, 0.08f}, {1.0f, 0.35f, 0.25f}, 30,
+    // Iodinated contrast in vessels: 150..550 HU, translucent enough that the partial-volume rim
+    // of bone does not coat the skeleton red; dense bone white above it.
+    tf.components = {Component(150, 550, 0.2, {0.80f, 0.10f, 0.08f}, {1.0f, 0.35f, 0.25f}, 30,
                                OpacityProfile::kTrapezoid, 80),
                      Component(550, 3071, 0.9, {0.95f, 0.92f, 0.85f}, {1.0f, 1.0f, 0.95f}, 40,
                                OpacityProfile::kTrapezoid, 100)};
