@@ -119,8 +119,10 @@ Expected<Scene> LoadScene(const Flags& flags) {
     settings_name = flags.settings;
   }
   Scene scene;
-  const VoxelRange range = ComputeRange(AnyVolume(*ct));
   if (!settings_json.empty()) {
+    // Clara's densities are normalised over the CT's own range (read in place, not copied).
+    const auto [lo, hi] = std::minmax_element(ct->voxels().begin(), ct->voxels().end());
+    const VoxelRange range{static_cast<double>(*lo), static_cast<double>(*hi)};
     VISCERA_ASSIGN_OR_RETURN(scene.settings,
                              ParseClaraRenderSettings(settings_json, ct->geometry(), range.min,
                                                       range.max, settings_name));

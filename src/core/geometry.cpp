@@ -4,6 +4,11 @@
 
 namespace viscera {
 
+Vec3 Unit(const Vec3& a) {
+  const double n = std::sqrt(Dot(a, a));
+  return n > 0 ? Scale(a, 1 / n) : a;
+}
+
 double Determinant(const Mat3& a) {
   const auto& m = a.m;
   return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -

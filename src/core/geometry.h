@@ -22,6 +22,25 @@ struct Mat3 {
   Vec3 Column(int c) const { return {m[0][c], m[1][c], m[2][c]}; }
 };
 
+// Vector arithmetic on LPS points and directions.
+inline Vec3 Add(const Vec3& a, const Vec3& b) {
+  return {a[0] + b[0], a[1] + b[1], a[2] + b[2]};
+}
+inline Vec3 Sub(const Vec3& a, const Vec3& b) {
+  return {a[0] - b[0], a[1] - b[1], a[2] - b[2]};
+}
+inline Vec3 Scale(const Vec3& a, double s) {
+  return {a[0] * s, a[1] * s, a[2] * s};
+}
+inline double Dot(const Vec3& a, const Vec3& b) {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+inline Vec3 Cross(const Vec3& a, const Vec3& b) {
+  return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
+}
+// `a` scaled to length 1 (a zero vector stays zero).
+Vec3 Unit(const Vec3& a);
+
 double Determinant(const Mat3& a);
 // The inverse of a non-singular matrix (callers check Determinant first where it may be singular).
 Mat3 Inverse(const Mat3& a);

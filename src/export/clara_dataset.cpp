@@ -65,11 +65,6 @@ json Range(const ClaraDensity& density, double lo_hu, double hi_hu) {
 // distance r / sin(fov / 2) from the origin frames the whole volume (r: the half-diagonal of the
 // normalised box). A left-handed grid (det D < 0, e.g. LAS) is shown mirrored by Clara; the
 // cameras still sit on the anatomical side they are named for.
-Vec3 Normalised(const Vec3& v) {
-  const double n = std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-  return {v[0] / n, v[1] / n, v[2] / n};
-}
-
 json Xyz(const Vec3& v) {
   return {{"x", v[0]}, {"y", v[1]}, {"z", v[2]}};
 }
@@ -97,7 +92,7 @@ struct World {
     radius = std::sqrt(radius);
     camera_distance = radius / std::sin(kFieldOfView / 2 * std::numbers::pi / 180) * 1.05;
   }
-  Vec3 Direction(const Vec3& lps) const { return Normalised(clara.DirectionFromLps(lps)); }
+  Vec3 Direction(const Vec3& lps) const { return Unit(clara.DirectionFromLps(lps)); }
 
   // A camera on the `from` side of the patient (an LPS direction), `up` toward an LPS direction.
   json Camera(const std::string& name, const Vec3& from, const Vec3& up_lps) const {
@@ -105,8 +100,7 @@ struct World {
     Vec3 up = Direction(up_lps);
     // Exactly perpendicular to the view (oblique or sheared grids would tilt it otherwise).
     const double along = up[0] * eye_dir[0] + up[1] * eye_dir[1] + up[2] * eye_dir[2];
-    up = Normalised(
-        {up[0] - along * eye_dir[0], up[1] - along * eye_dir[1], up[2] - along * eye_dir[2]});
+    up = Unit({up[0] - along * eye_dir[0], up[1] - along * eye_dir[1], up[2] - along * eye_dir[2]});
     return {{"eye", Xyz(AddScaled({0, 0, 0}, eye_dir, camera_distance))},
             {"fieldOfView", kFieldOfView},
             {"lookAt", Xyz({0, 0, 0})},
@@ -204,8 +198,8 @@ json RenderConfig(const Geometry& geometry, const LabelMap& labels, const ClaraD
 
   // One area light on the default camera's side, above it, pointing at the volume centre.
   const Vec3 toward_light =
-      Normalised(AddScaled(AddScaled(world.Direction(kAnterior), world.Direction(kSuperior), 0.8),
-                           world.Direction(kLeft), 0.4));
+      Unit(AddScaled(AddScaled(world.Direction(kAnterior), world.Direction(kSuperior), 0.8),
+                     world.Direction(kLeft), 0.4));
   json light = {{"color", Xyz({1, 1, 1})},
                 {"direction", Xyz(AddScaled({0, 0, 0}, toward_light, -1))},
                 {"enable", "SWITCH_ENABLE"},

@@ -11,25 +11,6 @@
 namespace viscera {
 namespace {
 
-Vec3 Add(const Vec3& a, const Vec3& b) {
-  return {a[0] + b[0], a[1] + b[1], a[2] + b[2]};
-}
-Vec3 Sub(const Vec3& a, const Vec3& b) {
-  return {a[0] - b[0], a[1] - b[1], a[2] - b[2]};
-}
-Vec3 Scale(const Vec3& a, double s) {
-  return {a[0] * s, a[1] * s, a[2] * s};
-}
-double Dot(const Vec3& a, const Vec3& b) {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-Vec3 Cross(const Vec3& a, const Vec3& b) {
-  return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
-}
-Vec3 Unit(const Vec3& a) {
-  const double n = std::sqrt(Dot(a, a));
-  return n > 0 ? Scale(a, 1 / n) : a;
-}
 // Rodrigues' rotation of v about a unit axis.
 Vec3 Rotate(const Vec3& v, const Vec3& axis, double degrees) {
   const double a = degrees * std::numbers::pi / 180, c = std::cos(a), s = std::sin(a);

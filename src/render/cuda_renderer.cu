@@ -220,11 +220,7 @@ Expected<RgbImage> CudaRenderer::Render(const RenderSettings& settings, int widt
     VISCERA_RETURN_IF_ERROR(Check(cudaMemcpy(marched.rgb.data(), impl_->image.get(),
                                              marched.rgb.size(), cudaMemcpyDeviceToHost),
                                   "ray marching the frame"));
-    image = (w == width && h == height) ? std::move(marched) : Resize(marched, width, height);
-    local.marched_width = w;
-    local.marched_height = h;
-    local.rebaked = rebaked;
-    local.occupied_fraction = prepared->occupancy.occupied_fraction;
+    image = FinishMarchedFrame(std::move(marched), width, height, rebaked, *prepared, local);
   }
   local.milliseconds =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -340,6 +340,7 @@ VISCERA_HD inline bool IntersectBox(const FrameParams& f, Float3 o, Float3 d, fl
 struct RayShading {
   Float3 view;                     // toward the eye
   Float3 half_vector[kMaxLights];  // Blinn-Phong half vectors, constant along the ray
+  Float3 flat;                     // light on an unshaded sample: ambient + half of each light
 };
 
 // `weight`: how much this sample adds to the pixel ((1 - accumulated opacity) * alpha).
@@ -347,8 +348,7 @@ VISCERA_HD inline Float3 Shade(const VolumeView& v, const FrameParams& f, const 
                                const Corners& c, const TfEntry& e, Float3 p, float weight) {
   const Float3 base{e.r, e.g, e.b};
   const Float3 emissive{e.er, e.eg, e.eb};
-  Float3 flat = f.ambient;
-  for (int l = 0; l < f.light_count; ++l) flat = flat + f.light_color[l] * 0.5f;
+  const Float3 flat = rs.flat;
   // Faint samples, or samples deep behind what is already drawn: shading would not show.
   if (e.alpha < 0.02f || weight < 0.004f) return base * flat + emissive;
   // How surface-like: the opacity gradient. Which way the surface faces: inside one tissue
@@ -435,7 +435,11 @@ VISCERA_HD inline PixelColor MarchPixel(const VolumeView& v, const FrameParams& 
 
   RayShading rs;
   rs.view = dir * -1.0f;
-  for (int l = 0; l < f.light_count; ++l) rs.half_vector[l] = Normalize(f.light_to[l] + rs.view);
+  rs.flat = f.ambient;
+  for (int l = 0; l < f.light_count; ++l) {
+    rs.half_vector[l] = Normalize(f.light_to[l] + rs.view);
+    rs.flat = rs.flat + f.light_color[l] * 0.5f;
+  }
   // Per-axis inverse direction for the cell exits (huge where the ray is parallel).
   const float inv[3] = {fabsf(d.x) > 1e-12f ? 1 / d.x : 1e30f,
                         fabsf(d.y) > 1e-12f ? 1 / d.y : 1e30f,

@@ -8,20 +8,6 @@
 #include "render/transfer_table.h"
 
 namespace viscera {
-namespace {
-
-Vec3 Unit(const Vec3& a) {
-  const double n = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
-  return n > 0 ? Vec3{a[0] / n, a[1] / n, a[2] / n} : a;
-}
-Vec3 Cross(const Vec3& a, const Vec3& b) {
-  return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
-}
-double Dot(const Vec3& a, const Vec3& b) {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-}  // namespace
 
 SliceAxes SliceAxesOf(const SliceView& view) {
   switch (view.orientation) {

@@ -63,16 +63,22 @@ RgbImage VolumeRenderer::Render(const RenderSettings& settings, int width, int h
         }
       }
     });
-    image = (w == width && h == height) ? std::move(marched) : Resize(marched, width, height);
-    local.marched_width = w;
-    local.marched_height = h;
-    local.rebaked = rebaked;
-    local.occupied_fraction = prepared->occupancy.occupied_fraction;
+    image = FinishMarchedFrame(std::move(marched), width, height, rebaked, *prepared, local);
   }
   local.milliseconds =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (stats) *stats = local;
   return image;
+}
+
+RgbImage FinishMarchedFrame(RgbImage marched, int width, int height, bool rebaked,
+                            const PreparedTransfer& prepared, FrameStats& stats) {
+  stats.marched_width = marched.width;
+  stats.marched_height = marched.height;
+  stats.rebaked = rebaked;
+  stats.occupied_fraction = prepared.occupancy.occupied_fraction;
+  if (marched.width == width && marched.height == height) return marched;
+  return Resize(marched, width, height);
 }
 
 RgbImage ProgressiveRenderer::RenderInteractive(const RenderSettings& settings, int width,

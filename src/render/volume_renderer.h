@@ -39,6 +39,11 @@ class VolumeRenderer {
   bool skip_empty_space_ = true;
 };
 
+// The end of a marched frame, shared by the CPU and CUDA renderers: the marched image resized to
+// the requested size, and the frame's statistics filled in.
+RgbImage FinishMarchedFrame(RgbImage marched, int width, int height, bool rebaked,
+                            const PreparedTransfer& prepared, FrameStats& stats);
+
 // Renders at low resolution while the user interacts, sized so a frame takes about
 // target_ms, and at full quality once interaction stops.
 class ProgressiveRenderer {

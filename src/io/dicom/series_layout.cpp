@@ -7,12 +7,6 @@
 namespace viscera {
 namespace {
 
-Vec3 Cross(const Vec3& a, const Vec3& b) {
-  return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
-}
-double Dot(const Vec3& a, const Vec3& b) {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
 double Norm(const Vec3& a) {
   return std::sqrt(Dot(a, a));
 }
