@@ -11,6 +11,10 @@ build_packages=(
   libnifti2-dev zlib1g-dev           # NIfTI reference library
   libcli11-dev nlohmann-json3-dev
   libpng-dev                         # rendered frames
+  libboost-dev                       # Beast/Asio: the HTTP + WebSocket server (header-only)
+  libsqlite3-dev                     # dataset store
+  libzip-dev                         # dataset uploads and exports
+  libturbojpeg0-dev                  # streamed frames
   libtorch-dev                       # TorchScript runtime for segmentation (CPU)
   libopenblas0-openmp                # fast BLAS for libtorch: ~10x over the reference BLAS
 )

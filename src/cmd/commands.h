@@ -11,5 +11,6 @@ void RegisterConvert(CLI::App& app, int* exit_code);
 void RegisterExport(CLI::App& app, int* exit_code);
 void RegisterSegment(CLI::App& app, int* exit_code);
 void RegisterRender(CLI::App& app, int* exit_code);
+void RegisterServe(CLI::App& app, int* exit_code);
 
 }  // namespace viscera::cmd

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   viscera::cmd::RegisterExport(app, &exit_code);
   viscera::cmd::RegisterSegment(app, &exit_code);
   viscera::cmd::RegisterRender(app, &exit_code);
+  viscera::cmd::RegisterServe(app, &exit_code);
   app.parse_complete_callback([&] {
     viscera::SetLogLevel(verbose ? viscera::LogLevel::kDebug
                          : quiet ? viscera::LogLevel::kWarning

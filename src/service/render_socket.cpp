@@ -1,0 +1,132 @@
+#include "service/render_socket.h"
+
+#include <nlohmann/json.hpp>
+#include <variant>
+
+#include "core/log.h"
+
+namespace viscera {
+
+namespace {
+
+std::string ErrorMessage(int64_t input_id, const std::string& code, const std::string& message) {
+  return nlohmann::json{
+      {"type", "error"}, {"input_id", input_id}, {"code", code}, {"message", message}}
+      .dump();
+}
+
+class RenderSocket : public WebSocketHandler, public std::enable_shared_from_this<RenderSocket> {
+ public:
+  RenderSocket(std::shared_ptr<RenderSession> session, RenderSocketContext context)
+      : session_(std::move(session)), context_(context) {}
+
+  void OnOpen(std::shared_ptr<WebSocketPeer> peer) override {
+    peer_ = peer;
+    session_->set_peer(peer);
+    ++context_.metrics.sessions_open;
+    ++context_.metrics.sessions_total;
+    context_.registry.Add(session_);
+    peer->SendText(nlohmann::json{
+        {"type", "hello"}, {"session", session_->id()}, {"dataset", session_->scene().dataset_id}}
+                       .dump());
+    peer->SendText(session_->StateJson());
+    context_.scheduler.Add(session_);
+    LogInfo("session " + session_->id() + " opened on dataset " + session_->scene().dataset_id);
+  }
+
+  void OnText(const std::string& text) override {
+    auto command = ParseSessionCommand(text);
+    if (!command.ok()) return Refuse(0, command.error());
+    if (const auto* save = std::get_if<SaveCommand>(&command->action)) {
+      Save(command->id, save->note);
+      return;
+    }
+    auto applied = session_->Apply(*command, std::chrono::steady_clock::now());
+    if (!applied.ok()) return Refuse(command->id, applied.error());
+    if (*applied) Send(session_->StateJson());
+    context_.scheduler.Wake();
+  }
+
+  void OnRefused(const std::string& reason) override {
+    ++context_.metrics.websocket_errors;
+    Send(ErrorMessage(0, "refused", reason));
+  }
+
+  void OnClose() override {
+    context_.scheduler.Remove(session_.get());
+    context_.registry.Remove(session_.get());
+    session_->set_peer(nullptr);
+    --context_.metrics.sessions_open;
+    LogInfo("session " + session_->id() + " closed");
+  }
+
+ private:
+  void Refuse(int64_t input_id, const Error& error) {
+    ++context_.metrics.websocket_errors;
+    Send(ErrorMessage(input_id, ErrorCodeName(error.code), error.message));
+  }
+
+  void Send(std::string text) {
+    if (auto peer = peer_.lock()) peer->SendText(std::move(text));
+  }
+
+  // Off the network thread: the store's transaction and fsync take milliseconds.
+  void Save(int64_t input_id, std::string note) {
+    auto self = shared_from_this();
+    context_.slow_work.Post([self, input_id, note = std::move(note)] {
+      const RenderSettings settings = self->session_->settings();
+      auto version = self->context_.source.Save(self->session_->scene(), settings, note);
+      if (!version.ok()) {
+        LogError("saving settings of dataset " + self->session_->scene().dataset_id + ": " +
+                 version.error().ToString());
+        self->Refuse(input_id, version.error());
+        return;
+      }
+      self->session_->MarkSaved(settings, *version);
+      self->Send(
+          nlohmann::json{{"type", "saved"}, {"input_id", input_id}, {"version", *version}}.dump());
+      self->Send(self->session_->StateJson());
+    });
+  }
+
+  std::shared_ptr<RenderSession> session_;
+  RenderSocketContext context_;
+  std::weak_ptr<WebSocketPeer> peer_;  // the peer holds this handler: no cycle
+};
+
+}  // namespace
+
+std::shared_ptr<WebSocketHandler> MakeRenderSocket(std::shared_ptr<RenderSession> session,
+                                                   RenderSocketContext context) {
+  return std::make_shared<RenderSocket>(std::move(session), context);
+}
+
+void SessionRegistry::Add(const std::shared_ptr<RenderSession>& session) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(sessions_, [](const auto& s) { return s.expired(); });
+  sessions_.push_back(session);
+}
+
+void SessionRegistry::Remove(const RenderSession* session) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(sessions_, [&](const auto& s) {
+    auto held = s.lock();
+    return !held || held.get() == session;
+  });
+}
+
+std::string SessionRegistry::ListJson() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& weak : sessions_) {
+    if (auto s = weak.lock()) list.push_back({{"id", s->id()}, {"dataset", s->scene().dataset_id}});
+  }
+  return nlohmann::json{{"sessions", list}}.dump();
+}
+
+size_t SessionRegistry::size() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+}  // namespace viscera

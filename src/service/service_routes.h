@@ -1,0 +1,32 @@
+// The HTTP routes of each role, registered on a Router. Each handler runs on the handler pool.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "service/router.h"
+
+namespace viscera {
+
+class DatasetCatalog;
+class SceneSource;
+class SessionRegistry;
+
+struct DatasetRoutesContext {
+  DatasetCatalog& catalog;
+  SceneSource& scenes;  // to write Clara's settings file on a save (needs the CT's geometry)
+  std::filesystem::path scratch_dir;
+  std::filesystem::path model_dir;
+};
+
+// /api/datasets, /api/datasets/{id}, .../settings, .../settings/versions[/{version}[/restore]],
+// .../export.
+void AddDatasetRoutes(Router& router, DatasetRoutesContext context);
+
+// GET / and /ui/...: files under ui_dir (no path leaves it), else a minimal built-in page.
+void AddUiRoutes(Router& router, std::filesystem::path ui_dir);
+
+// The OpenAPI 3 document served at /api/openapi.json (src/service/openapi.json, built in).
+const std::string& OpenApiDocument();
+
+}  // namespace viscera
