@@ -40,4 +40,19 @@ echo "== viscera render $ct --labels ... -> $out/render/*.png"
   -o "$out/render/abdomen_axial_labels.png"
 echo "== viscera render $out/abdomen (the segmented Clara dataset, its own settings)"
 "$viscera" render "$out/abdomen" --camera inferior -o "$out/render/segmented_dataset.png"
+echo "== viscera serve --data $out (the segmented dataset, served over HTTP and WebSocket)"
+# Not interactive here: start, list the datasets over HTTP (bash's /dev/tcp, no curl needed), stop
+# with SIGTERM the way a container runtime does.
+rm -f "$out/serve.port"
+"$viscera" -q serve --data "$out" --port 0 --port-file "$out/serve.port" &
+server=$!
+for _ in $(seq 1 300); do [[ -s "$out/serve.port" ]] && break; sleep 0.1; done
+port=$(cat "$out/serve.port")
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /api/datasets HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+listing=$(cat <&3)
+exec 3<&-
+kill -TERM "$server"
+wait "$server"
+echo "GET /api/datasets -> ${listing##*$'\r\n\r\n'}"
 echo "demo: done, outputs in $out"

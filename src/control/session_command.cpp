@@ -5,13 +5,13 @@
 #include <string>
 #include <utility>
 
-#include "control/json_checks.h"
+#include "render/json_checks.h"
 #include "render/render_volume.h"
 
 namespace viscera {
 namespace {
 
-using namespace json_checks;  // NOLINT(google-build-using-namespace): this folder's own helpers
+using namespace json_checks;  // NOLINT(google-build-using-namespace): the shared JSON checks
 
 constexpr double kMaxOrbitDeg = 360;
 constexpr double kMaxPanMm = 10000;

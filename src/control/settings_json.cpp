@@ -6,13 +6,13 @@
 #include <utility>
 #include <vector>
 
-#include "control/json_checks.h"
+#include "render/json_checks.h"
 #include "render/presets.h"
 
 namespace viscera {
 namespace {
 
-using namespace json_checks;  // NOLINT(google-build-using-namespace): this folder's own helpers
+using namespace json_checks;  // NOLINT(google-build-using-namespace): the shared JSON checks
 
 // The named ranges of the form (settings_json.h lists them with each field).
 constexpr double kMaxMm = 1e6;     // positions and direction components

@@ -40,20 +40,6 @@ std::string RandomSuffix() {
   return s;
 }
 
-Status SyncPath(const fs::path& path, bool directory) {
-  int fd = ::open(path.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return MakeError(ErrorCode::kIoError, path.string() + ": cannot open: " + std::strerror(errno));
-  }
-  int rc = ::fsync(fd);
-  int saved = errno;
-  ::close(fd);
-  if (rc != 0) {
-    return MakeError(ErrorCode::kIoError, path.string() + ": fsync: " + std::strerror(saved));
-  }
-  return Ok{};
-}
-
 // Everything under `folder` reaches the disk before the folder is renamed into place.
 Status SyncTree(const fs::path& folder) {
   std::error_code ec;

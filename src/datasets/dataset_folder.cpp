@@ -32,7 +32,9 @@ std::map<uint16_t, std::string> LabelNamesOf(const fs::path& folder) {
     Expected<std::string> text = ReadWholeFile(folder / "stats.json", kMaxStatsJsonBytes);
     if (!text.ok()) return names;
     try {
-      for (const auto& organ : nlohmann::json::parse(*text).at("organs")) {
+      // The document must outlive the loop (a temporary's member would dangle before C++23).
+      const nlohmann::json stats = nlohmann::json::parse(*text);
+      for (const auto& organ : stats.at("organs")) {
         auto id = organ.at("id").get<int64_t>();
         if (id > 0 && id <= 65535) {
           names[static_cast<uint16_t>(id)] = organ.at("name").get<std::string>();

@@ -21,22 +21,20 @@ fs::path TemporarySiblingPath(const fs::path& target) {
   return target.parent_path() / (".viscera-tmp-" + tag + "-" + target.filename().string());
 }
 
-namespace {
-Status SyncFile(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
+Status SyncPath(const fs::path& path, bool directory) {
+  int fd = ::open(path.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return MakeError(ErrorCode::kIoError,
-                     path.string() + ": cannot reopen to sync: " + std::strerror(errno));
+    return MakeError(ErrorCode::kIoError, path.string() + ": cannot open: " + std::strerror(errno));
   }
   int rc = ::fsync(fd);
+  int saved = errno;
   ::close(fd);
   if (rc != 0) {
     return MakeError(ErrorCode::kIoError,
-                     path.string() + ": fsync failed: " + std::strerror(errno));
+                     path.string() + ": fsync failed: " + std::strerror(saved));
   }
   return Ok{};
 }
-}  // namespace
 
 Status WriteAtomically(std::span<const PendingFile> files) {
   std::vector<fs::path> temps;
@@ -54,7 +52,7 @@ Status WriteAtomically(std::span<const PendingFile> files) {
     }
     temps.push_back(TemporarySiblingPath(file.target));
     Status written = file.write(temps.back());
-    if (written) written = SyncFile(temps.back());
+    if (written) written = SyncPath(temps.back(), /*directory=*/false);
     if (!written) {
       discard();
       return written;

@@ -33,6 +33,10 @@ Status WriteAtomically(std::span<const PendingFile> files);
 // Convenience: atomically writes a byte string.
 Status WriteFileAtomically(const std::filesystem::path& target, const std::string& bytes);
 
+// fsyncs a file (`directory` false) or a directory, so that the entries it holds (files created,
+// renamed or removed in it) reach the disk. Errors name the path.
+Status SyncPath(const std::filesystem::path& path, bool directory);
+
 // Reads a whole file, refusing files larger than max_bytes.
 Expected<std::string> ReadWholeFile(const std::filesystem::path& path, int64_t max_bytes);
 

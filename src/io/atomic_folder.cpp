@@ -10,24 +10,11 @@
 #include <random>
 #include <system_error>
 
+#include "io/atomic_file.h"
+
 namespace viscera {
 namespace fs = std::filesystem;
 namespace {
-
-Status SyncPath(const fs::path& path, bool directory) {
-  int fd = ::open(path.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return MakeError(ErrorCode::kIoError, path.string() + ": cannot open: " + std::strerror(errno));
-  }
-  int rc = ::fsync(fd);
-  int saved = errno;
-  ::close(fd);
-  if (rc != 0) {
-    return MakeError(ErrorCode::kIoError,
-                     path.string() + ": fsync failed: " + std::strerror(saved));
-  }
-  return Ok{};
-}
 
 std::string RandomSuffix() {
   std::random_device rd;

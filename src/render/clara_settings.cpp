@@ -2,12 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cmath>
-#include <initializer_list>
+#include <limits>
 #include <optional>
 #include <utility>
 
 #include "io/clara_world.h"
+#include "render/json_checks.h"
 
 namespace viscera {
 namespace {
@@ -15,93 +15,33 @@ namespace {
 using nlohmann::json;
 
 // ---- Reading ----------------------------------------------------------------------------------
-// A field that is wrong: thrown inside the parser only (it keeps each check a line long) and
-// turned into an Error at the one entry point; no exception leaves this file.
-struct FieldError {
-  std::string path, problem;
-};
-
-// Larger magnitudes are refused: they would overflow when scaled to millimetres and no real
-// setting comes near them.
-constexpr double kLargest = 1e9;
-
-// The value as it appears in the file, for messages (never throws, whatever the bytes).
-std::string Shown(const json& v) {
-  return v.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-// Whole numbers without a decimal point: "0..1", not "0.0..1.0".
-std::string Num(double x) {
-  if (std::floor(x) == x && std::abs(x) < 1e15) return std::to_string(static_cast<int64_t>(x));
-  return json(x).dump();
-}
-
-[[noreturn]] void Fail(const std::string& path, const std::string& problem) {
-  throw FieldError{path, problem};
-}
-
-std::string Join(const std::string& path, const char* key) {
-  std::string out = path;
-  if (!out.empty()) out += '.';
-  out += key;
-  return out;
-}
-
-std::string At(const std::string& path, size_t index) {
-  std::string out = path;
-  out += '[';
-  out += std::to_string(index);
-  out += ']';
-  return out;
-}
-
-const json& Object(const json& v, const std::string& path) {
-  if (!v.is_object()) Fail(path, "expected an object, got " + Shown(v));
-  return v;
-}
-
-const json& Array(const json& v, const std::string& path) {
-  if (!v.is_array()) Fail(path, "expected an array, got " + Shown(v));
-  return v;
-}
-
-// The member `key` of object `obj`, or null when it is absent.
-const json* Find(const json& obj, const char* key) {
-  const auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
-
-double Number(const json& v, const std::string& path) {
-  if (!v.is_number()) Fail(path, "expected a number, got " + Shown(v));
-  const double x = v.get<double>();
-  if (!std::isfinite(x) || std::abs(x) > kLargest) {
-    Fail(path, Shown(v) + " is not a finite number within +-1e9");
-  }
-  return x;
-}
-
-double NumberIn(const json& v, const std::string& path, double lo, double hi) {
-  const double x = Number(v, path);
-  if (x < lo || x > hi) {
-    std::string problem = Shown(v);
-    problem += " is outside ";
-    problem += Num(lo);
-    problem += "..";
-    problem += Num(hi);
-    Fail(path, problem);
-  }
-  return x;
-}
+// A field that is wrong throws json_checks::FieldError inside the parser only (it keeps each check
+// a line long); the one entry point turns it into an Error, so no exception leaves this file.
+// Magnitudes beyond json_checks::kLargest are refused: they would overflow when scaled to
+// millimetres and no real setting comes near them.
+using json_checks::Array;
+using json_checks::At;
+using json_checks::Fail;
+using json_checks::FieldError;
+using json_checks::Find;
+using json_checks::Join;
+using json_checks::kLargest;
+using json_checks::Named;
+using json_checks::NameOf;
+using json_checks::Names;
+using json_checks::Num;
+using json_checks::Number;
+using json_checks::NumberAbove;
+using json_checks::NumberIn;
+using json_checks::Object;
+using json_checks::Optional;
+using json_checks::Shown;
+using json_checks::String;
 
 double NonNegative(const json& v, const std::string& path) {
   const double x = Number(v, path);
   if (x < 0) Fail(path, Shown(v) + " is negative");
   return x;
-}
-
-std::string String(const json& v, const std::string& path) {
-  if (!v.is_string()) Fail(path, "expected a string, got " + Shown(v));
-  return v.get<std::string>();
 }
 
 // Clara Viz's booleans or Clara Deploy's SWITCH_ENABLE / SWITCH_DISABLE.
@@ -132,29 +72,11 @@ Color Rgb(const json& v, const std::string& path) {
   return {static_cast<float>(c[0]), static_cast<float>(c[1]), static_cast<float>(c[2])};
 }
 
-std::vector<uint16_t> RegionIds(const json& v, const std::string& path) {
-  Array(v, path);
-  std::vector<uint16_t> ids;
-  for (size_t n = 0; n < v.size(); ++n) {
-    const json& id = v[n];
-    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > 65535) {
-      Fail(At(path, n), "region id " + Shown(id) + " is not an integer in 0..65535");
-    }
-    ids.push_back(static_cast<uint16_t>(id.get<int64_t>()));
-  }
-  return ids;
-}
-
-// Runs `read(value, path)` on member `key` of `obj` when it is present.
-template <typename F>
-void Optional(const json& obj, const std::string& path, const char* key, F&& read) {
-  if (const json* v = Find(obj, key)) read(*v, Join(path, key));
-}
+// Clara sets no limit on how many region ids a list holds (the file's size bounds it).
+constexpr size_t kAnyCount = std::numeric_limits<size_t>::max();
 
 // Clara's names for enumerations, read and written through one table each: reading accepts every
 // name of a value, writing uses its first.
-template <typename E>
-using Names = std::initializer_list<std::pair<const char*, E>>;
 constexpr Names<RenderMode> kModes = {
     {"CINEMATIC", RenderMode::kComposite},
     {"SLICE", RenderMode::kSlice},
@@ -170,23 +92,6 @@ constexpr Names<OpacityProfile> kProfiles = {{"SQUARE", OpacityProfile::kSquare}
 constexpr Names<BlendingProfile> kBlendings = {
     {"MAXIMUM_OPACITY", BlendingProfile::kMaximumOpacity},
     {"BLENDED_OPACITY", BlendingProfile::kBlendedOpacity}};
-
-template <typename E>
-E Named(Names<E> names, const json& v, const std::string& path, const char* kind) {
-  const std::string name = String(v, path);
-  for (const auto& [n, e] : names) {
-    if (name == n) return e;
-  }
-  Fail(path, std::string("unknown ") + kind + " " + Shown(v));
-}
-
-template <typename E>
-const char* NameOf(Names<E> names, E value) {
-  for (const auto& [n, e] : names) {
-    if (e == value) return n;
-  }
-  return names.begin()->first;
-}
 
 class SettingsReader {
  public:
@@ -226,10 +131,7 @@ class SettingsReader {
     Optional(v, path, "up",
              [&](const json& x, const std::string& p) { c.up = world_.DirectionToLps(Xyz(x, p)); });
     Optional(v, path, "fieldOfView", [&](const json& x, const std::string& p) {
-      c.field_of_view_deg = Number(x, p);
-      if (c.field_of_view_deg <= 0 || c.field_of_view_deg >= 180) {
-        Fail(p, Shown(x) + " degrees is outside (0, 180)");
-      }
+      c.field_of_view_deg = NumberAbove(x, p, 0, 180, /*open_hi=*/true);
     });
     return c;
   }
@@ -373,8 +275,9 @@ class SettingsReader {
       c.min_hu = density_.ToHu(lo);
       c.max_hu = density_.ToHu(hi);
     });
-    Optional(v, path, "activeRegions",
-             [&](const json& x, const std::string& p) { c.active_regions = RegionIds(x, p); });
+    Optional(v, path, "activeRegions", [&](const json& x, const std::string& p) {
+      c.active_regions = json_checks::RegionIds(x, p, kAnyCount);
+    });
     Optional(v, path, "opacityProfile", [&](const json& x, const std::string& p) {
       c.profile = Named(kProfiles, x, p, "profile");
     });
@@ -406,8 +309,9 @@ class SettingsReader {
       Array(x, p);
       for (size_t n = 0; n < x.size(); ++n) tf.components.push_back(Component(x[n], At(p, n)));
     });
-    Optional(v, path, "hiddenRegions",
-             [&](const json& x, const std::string& p) { tf.hidden_regions = RegionIds(x, p); });
+    Optional(v, path, "hiddenRegions", [&](const json& x, const std::string& p) {
+      tf.hidden_regions = json_checks::RegionIds(x, p, kAnyCount);
+    });
     Optional(v, path, "blendingProfile", [&](const json& x, const std::string& p) {
       tf.blending = Named(kBlendings, x, p, "blending profile");
     });
@@ -482,12 +386,8 @@ Expected<RenderSettings> ParseClaraRenderSettings(std::string_view json_text,
   try {
     return SettingsReader(geometry, min_hu, max_hu).Read(root);
   } catch (const FieldError& e) {
-    std::string message = what;
-    message += ": ";
-    message += e.path;
-    message += ": ";
-    message += e.problem;
-    return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+    return MakeError(ErrorCode::kInvalidArgument,
+                     what + ": " + json_checks::Message(e.path, e.problem));
   } catch (const json::exception& e) {  // a type check missed above: still an input error
     return MakeError(ErrorCode::kInvalidArgument, what + ": " + e.what());
   }

@@ -31,7 +31,7 @@ int HttpStatusFor(ErrorCode code) {
 
 ApiReply ErrorReply(int status, const std::string& code, const std::string& message) {
   nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
-  return JsonReply(status, body.dump());
+  return JsonReply(status, JsonText(body));
 }
 
 ApiReply ErrorReply(const Error& error) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +42,11 @@ struct ApiReply {
   bool delete_file_after = false;
   std::vector<std::pair<std::string, std::string>> headers;
 };
+
+// JSON text that never throws: invalid UTF-8 (from a file name, a label name) becomes U+FFFD.
+inline std::string JsonText(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 // A JSON body with the given status.
 ApiReply JsonReply(int status, std::string json_text);

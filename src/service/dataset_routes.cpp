@@ -62,7 +62,7 @@ ApiReply SettingsVersionReply(const SettingsVersion& v) {
     return ErrorReply(500, "corrupt-data", "stored settings version is not JSON");
   }
   body["settings"] = std::move(settings);
-  return JsonReply(200, body.dump());
+  return JsonReply(200, JsonText(body));
 }
 
 }  // namespace
@@ -73,7 +73,7 @@ void AddDatasetRoutes(Router& router, DatasetRoutesContext context) {
   router.Add("GET", "/api/datasets", [c](ApiRequest&) {
     nlohmann::json list = nlohmann::json::array();
     for (const DatasetRecord& r : c->catalog.List()) list.push_back(RecordJson(r));
-    return JsonReply(200, nlohmann::json{{"datasets", list}}.dump());
+    return JsonReply(200, JsonText(nlohmann::json{{"datasets", list}}));
   });
 
   router.Add("POST", "/api/datasets", [c](ApiRequest& request) {
@@ -99,14 +99,14 @@ void AddDatasetRoutes(Router& router, DatasetRoutesContext context) {
     LogWarning("import " + import.id + " refused: " + record.error().ToString());
     return ErrorReply(record.error());
     }
-    ApiReply reply = JsonReply(201, RecordJson(*record).dump());
+    ApiReply reply = JsonReply(201, JsonText(RecordJson(*record)));
     reply.headers.emplace_back("Location", "/api/datasets/" + record->id);
     return reply;
 });
 
 router.Add("GET", "/api/datasets/{id}", [c](ApiRequest& request) {
   auto record = c->catalog.Get(request.path_params["id"]);
-  return record.ok() ? JsonReply(200, RecordJson(*record).dump()) : ErrorReply(record.error());
+  return record.ok() ? JsonReply(200, JsonText(RecordJson(*record))) : ErrorReply(record.error());
 });
 
 router.Add("DELETE", "/api/datasets/{id}", [c](ApiRequest& request) {
@@ -140,7 +140,7 @@ router.Add("PUT", "/api/datasets/{id}/settings", [c](ApiRequest& request) {
   }
   auto version = SaveValidated(*c, id, wrapped ? body["settings"] : body, note);
   if (!version.ok()) return ErrorReply(version.error());
-  return JsonReply(201, nlohmann::json{{"version", *version}}.dump());
+  return JsonReply(201, JsonText(nlohmann::json{{"version", *version}}));
 });
 
 router.Add("GET", "/api/datasets/{id}/settings/versions", [c](ApiRequest& request) {
@@ -148,7 +148,7 @@ router.Add("GET", "/api/datasets/{id}/settings/versions", [c](ApiRequest& reques
   if (!versions.ok()) return ErrorReply(versions.error());
   nlohmann::json list = nlohmann::json::array();
   for (const SettingsVersion& v : *versions) list.push_back(VersionJson(v));
-  return JsonReply(200, nlohmann::json{{"versions", list}}.dump());
+  return JsonReply(200, JsonText(nlohmann::json{{"versions", list}}));
 });
 
 router.Add("GET", "/api/datasets/{id}/settings/versions/{version}", [c](ApiRequest& request) {
@@ -169,7 +169,7 @@ router.Add("POST", "/api/datasets/{id}/settings/versions/{version}/restore",
              auto restored =
                  SaveValidated(*c, id, settings, "restored version " + std::to_string(*version));
              if (!restored.ok()) return ErrorReply(restored.error());
-             return JsonReply(201, nlohmann::json{{"version", *restored}}.dump());
+             return JsonReply(201, JsonText(nlohmann::json{{"version", *restored}}));
            });
 
 router.Add("GET", "/api/datasets/{id}/export", [c](ApiRequest& request) {

@@ -149,17 +149,26 @@ class WebSocketSession : public WebSocketPeer,
       const bool binary = !self->ws_.got_text();
       std::string data = beast::buffers_to_string(self->buffer_.data());
       self->buffer_.consume(self->buffer_.size());
-      if (binary) {
-        self->handler_->OnRefused("binary messages are not accepted on this socket");
-      } else if (static_cast<int64_t>(bytes) > self->server_.options.max_websocket_message_bytes) {
-        self->handler_->OnRefused(
-            "message of " + std::to_string(bytes) + " bytes refused (limit " +
-            std::to_string(self->server_.options.max_websocket_message_bytes) + ")");
-      } else {
-        self->handler_->OnText(data);
+      try {
+        self->Deliver(binary, bytes, data);
+      } catch (const std::exception& e) {
+        // A handler bug must not take the network thread down with it.
+        LogError("websocket: handler threw: " + std::string(e.what()));
       }
       self->Read();
     });
+  }
+
+  void Deliver(bool binary, size_t bytes, const std::string& data) {
+    const int64_t limit = server_.options.max_websocket_message_bytes;
+    if (binary) {
+      handler_->OnRefused("binary messages are not accepted on this socket");
+    } else if (static_cast<int64_t>(bytes) > limit) {
+      handler_->OnRefused("message of " + std::to_string(bytes) + " bytes refused (limit " +
+                          std::to_string(limit) + ")");
+    } else {
+      handler_->OnText(data);
+    }
   }
 
   void Write() {

@@ -68,6 +68,12 @@ std::string ServiceMetrics::RenderPrometheus() const {
           websocket_errors.load(), "counter");
   counter("viscera_render_errors_total", "Frames that failed to render or encode.",
           render_errors.load(), "counter");
+  if (loaded_volumes) {
+    const auto [scenes, bytes] = loaded_volumes();
+    counter("viscera_loaded_volumes", "Datasets loaded for rendering (shared by their sessions).",
+            scenes, "gauge");
+    counter("viscera_loaded_volume_bytes", "Bytes held by the loaded volumes.", bytes, "gauge");
+  }
   out << "# HELP viscera_input_to_frame_seconds Client input received to its frame sent.\n"
       << "# TYPE viscera_input_to_frame_seconds histogram\n"
       << input_to_frame.Render("viscera_input_to_frame_seconds", "");

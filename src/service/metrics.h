@@ -5,9 +5,11 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
 
 namespace viscera {
 
@@ -34,6 +36,8 @@ struct ServiceMetrics {
   std::atomic<int64_t> sessions_open{0}, sessions_total{0};
   std::atomic<int64_t> websocket_errors{0};  // refused or invalid client messages
   std::atomic<int64_t> render_errors{0};
+  // Datasets loaded for rendering and the bytes their volumes hold (set by the service).
+  std::function<std::pair<int64_t, int64_t>()> loaded_volumes;
   LatencyHistogram input_to_frame;  // client input received -> its frame handed to the socket
   LatencyHistogram render_time;
   // HTTP requests by status class.

@@ -5,6 +5,7 @@
 
 #include "control/settings_json.h"
 #include "render/camera_control.h"
+#include "service/api_types.h"
 
 namespace viscera {
 
@@ -114,7 +115,7 @@ std::string RenderSession::StateJson() const {
                           {"modified", modified},
                           {"labels", labels},
                           {"settings", std::move(settings)}};
-  return state.dump();
+  return JsonText(state);
 }
 
 RenderSettings RenderSession::settings() const {

@@ -10,9 +10,8 @@ namespace viscera {
 namespace {
 
 std::string ErrorMessage(int64_t input_id, const std::string& code, const std::string& message) {
-  return nlohmann::json{
-      {"type", "error"}, {"input_id", input_id}, {"code", code}, {"message", message}}
-      .dump();
+  return JsonText(nlohmann::json{
+      {"type", "error"}, {"input_id", input_id}, {"code", code}, {"message", message}});
 }
 
 class RenderSocket : public WebSocketHandler, public std::enable_shared_from_this<RenderSocket> {
@@ -26,9 +25,9 @@ class RenderSocket : public WebSocketHandler, public std::enable_shared_from_thi
     ++context_.metrics.sessions_open;
     ++context_.metrics.sessions_total;
     context_.registry.Add(session_);
-    peer->SendText(nlohmann::json{
-        {"type", "hello"}, {"session", session_->id()}, {"dataset", session_->scene().dataset_id}}
-                       .dump());
+    peer->SendText(JsonText(nlohmann::json{{"type", "hello"},
+                                           {"session", session_->id()},
+                                           {"dataset", session_->scene().dataset_id}}));
     peer->SendText(session_->StateJson());
     context_.scheduler.Add(session_);
     LogInfo("session " + session_->id() + " opened on dataset " + session_->scene().dataset_id);
@@ -83,8 +82,8 @@ class RenderSocket : public WebSocketHandler, public std::enable_shared_from_thi
         return;
       }
       self->session_->MarkSaved(settings, *version);
-      self->Send(
-          nlohmann::json{{"type", "saved"}, {"input_id", input_id}, {"version", *version}}.dump());
+      self->Send(JsonText(
+          nlohmann::json{{"type", "saved"}, {"input_id", input_id}, {"version", *version}}));
       self->Send(self->session_->StateJson());
     });
   }
@@ -121,7 +120,7 @@ std::string SessionRegistry::ListJson() const {
   for (const auto& weak : sessions_) {
     if (auto s = weak.lock()) list.push_back({{"id", s->id()}, {"dataset", s->scene().dataset_id}});
   }
-  return nlohmann::json{{"sessions", list}}.dump();
+  return JsonText(nlohmann::json{{"sessions", list}});
 }
 
 size_t SessionRegistry::size() const {

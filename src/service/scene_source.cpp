@@ -1,5 +1,7 @@
 #include "service/scene_source.h"
 
+#include "service/api_types.h"
+
 #include <algorithm>
 #include <atomic>
 #include <nlohmann/json.hpp>
@@ -40,6 +42,18 @@ Expected<std::shared_ptr<const Scene>> SceneSource::Open(const std::string& data
   }
   loaded_[dataset_id] = scene;
   return std::shared_ptr<const Scene>(scene);
+}
+
+SceneSource::Loaded SceneSource::LoadedScenes() {
+  std::lock_guard lock(mutex_);
+  Loaded loaded;
+  for (const auto& [id, weak] : loaded_) {
+    if (auto scene = weak.lock()) {
+      ++loaded.scenes;
+      loaded.bytes += scene->volume->HeldBytes();
+    }
+  }
+  return loaded;
 }
 
 RenderSettings DefaultSceneSettings(const Scene& scene) {
@@ -121,8 +135,12 @@ class LocalSceneSource : public SceneSource {
 
   Expected<int64_t> Save(const Scene& scene, const RenderSettings& settings,
                          const std::string& note) override {
+    // Settings read from a foreign Clara file skip the control layer's ranges; a version that
+    // would not load back is refused here, naming the field, rather than stored.
+    const nlohmann::json json = SettingsToJson(settings);
+    if (auto valid = SettingsFromJson(json); !valid.ok()) return valid.error();
     return catalog_.SaveSettings(
-        scene.dataset_id, SettingsToJson(settings).dump(),
+        scene.dataset_id, JsonText(json),
         WriteClaraRenderSettings(settings, scene.volume->geometry(), scene.min_hu, scene.max_hu),
         note);
   }
@@ -178,7 +196,7 @@ class RemoteSceneSource : public SceneSource {
     } else {
       VISCERA_ASSIGN_OR_RETURN(nlohmann::json json, JsonOf(response, what));
       start.version = json.value("version", int64_t{0});
-      if (json.contains("settings")) saved = json["settings"].dump();
+      if (json.contains("settings")) saved = JsonText(json["settings"]);
     }
     VISCERA_ASSIGN_OR_RETURN(start.settings, SettingsFor(scene, saved));
     return start;
@@ -188,7 +206,7 @@ class RemoteSceneSource : public SceneSource {
                          const std::string& note) override {
     nlohmann::json body = {{"settings", SettingsToJson(settings)}, {"note", note}};
     auto response =
-        HttpRequest(datasets_, "PUT", UrlPath(scene.dataset_id) + "/settings", body.dump());
+        HttpRequest(datasets_, "PUT", UrlPath(scene.dataset_id) + "/settings", JsonText(body));
     VISCERA_ASSIGN_OR_RETURN(nlohmann::json json,
                              JsonOf(response, "saving settings of " + scene.dataset_id));
     return json.value("version", int64_t{0});

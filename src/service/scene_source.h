@@ -42,6 +42,12 @@ class SceneSource {
   virtual ~SceneSource() = default;
   // The shared scene; loads it when no session holds it.
   Expected<std::shared_ptr<const Scene>> Open(const std::string& dataset_id);
+  // Scenes held by at least one session, and the bytes their volumes hold: one copy per dataset
+  // however many sessions show it.
+  struct Loaded {
+    int64_t scenes = 0, bytes = 0;
+  };
+  Loaded LoadedScenes();
   virtual Expected<StartingSettings> Starting(const Scene& scene) = 0;
   // A new saved version: Viscera's settings JSON (the store's truth) and Clara's file for the
   // folder.

@@ -166,6 +166,12 @@ Expected<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
     impl->scenes = MakeRemoteSceneSource(endpoint, options.scratch_dir);
   }
   if (options.render_role) impl->scheduler = std::make_unique<RenderScheduler>(impl->metrics);
+  if (impl->scenes) {
+    impl->metrics.loaded_volumes = [scenes = impl->scenes.get()] {
+      const SceneSource::Loaded loaded = scenes->LoadedScenes();
+      return std::make_pair(loaded.scenes, loaded.bytes);
+    };
+  }
   impl->AddSystemRoutes();
   if (options.datasets_role) {
     AddDatasetRoutes(impl->router, DatasetRoutesContext{*impl->catalog, *impl->scenes,

@@ -365,7 +365,7 @@ TEST(ClaraSettingsTest, BadValuesAreErrorsNamingTheField) {
   ASSERT_FALSE(round.ok());
   EXPECT_EQ(round.error().message,
             "config_render.json: TransferFunction.components[3].opacityProfile: unknown profile "
-            "\"ROUND\"");
+            "\"ROUND\" (SQUARE, TRIANGLE, SINE, TRAPEZIOD, TRAPEZOID)");
 
   // Clara Viz has no singular Camera to fall back on.
   json viz = json::parse(Viz());

@@ -2,27 +2,13 @@
 // versions and restore, export, roles split over two processes, the OpenAPI document, metrics.
 #include <gtest/gtest.h>
 
+#include "datasets/zip_archive.h"
 #include "service_test_support.h"
 
 namespace viscera::testing {
 namespace {
 
-class ServeApiTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    data_ = scratch_.path() / "data";
-    std::filesystem::create_directories(data_);
-    MakeAbdomenDataset(data_, "abdomen");
-  }
-  std::unique_ptr<ServerProcess> StartServer(std::vector<std::string> extra = {},
-                                             const std::string& log = "server.log") {
-    std::vector<std::string> args = {"--data", data_.string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return ServerProcess::Start(args, scratch_.path() / log);
-  }
-  ScratchDir scratch_;
-  std::filesystem::path data_;
-};
+using ServeApiTest = ServeFixture;
 
 TEST_F(ServeApiTest, UploadsAreImportedOrRefusedWithoutTouchingTheData) {
   auto server = StartServer({"--max-upload-mb", "8"});
@@ -94,6 +80,27 @@ TEST_F(ServeApiTest, UploadsAreImportedOrRefusedWithoutTouchingTheData) {
   EXPECT_EQ(HttpRequest(e, "DELETE", "/api/datasets/ct-only")->status, 404);
 }
 
+TEST_F(ServeApiTest, DicomZipIsSegmentedOnImportWhenAModelIsConfigured) {
+  auto server = StartServer({"--model", (SourceDir() / "models" / "demo").string()});
+  ASSERT_TRUE(server);
+  const auto zip = scratch_.path() / "series.zip";
+  ASSERT_TRUE(WriteZip(SourceDir() / "data" / "demo" / "totalseg-ct-dicom", zip).ok());
+  auto imported = HttpUpload(server->endpoint(), "POST", "/api/datasets?id=segmented", zip,
+                             "application/zip", 600000);
+  ASSERT_TRUE(imported.ok()) << imported.error().ToString();
+  ASSERT_EQ(imported->status, 201) << imported->body << "\n" << server->Log();
+  nlohmann::json record = nlohmann::json::parse(imported->body);
+  EXPECT_EQ(record["dimensions"], nlohmann::json({512, 512, 20}));
+  // The demo model finds organs, named from its metadata (the BTCV set).
+  ASSERT_FALSE(record["labels"].empty()) << record.dump();
+  bool liver = false;
+  for (const auto& label : record["labels"]) liver = liver || label["name"] == "liver";
+  EXPECT_TRUE(liver) << record["labels"].dump();
+  for (const char* file : {"seg.dcm", "rtstruct.dcm", "stats.json", "config.meta"}) {
+    EXPECT_TRUE(std::filesystem::exists(data_ / "segmented" / file)) << file;
+  }
+}
+
 TEST_F(ServeApiTest, SettingsVersionsAreKeptValidatedAndRestorable) {
   auto server = StartServer();
   ASSERT_TRUE(server);
@@ -132,7 +139,7 @@ TEST_F(ServeApiTest, SettingsVersionsAreKeptValidatedAndRestorable) {
 }
 
 TEST_F(ServeApiTest, RenderRoleAloneUsesTheDatasetServiceOverHttp) {
-  auto datasets = StartServer({"--roles", "datasets"}, "datasets.log");
+  auto datasets = StartServer({"--roles", "datasets"}, {}, "datasets.log");
   ASSERT_TRUE(datasets);
   const std::string url = "http://127.0.0.1:" + std::to_string(datasets->endpoint().port);
   auto render = ServerProcess::Start({"--roles", "render", "--datasets-url", url},

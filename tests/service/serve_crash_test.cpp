@@ -12,17 +12,12 @@
 namespace viscera::testing {
 namespace {
 
-class ServeCrashTest : public ::testing::Test {
+class ServeCrashTest : public ServeFixture {
  protected:
-  void SetUp() override {
-    data_ = scratch_.path() / "data";
-    std::filesystem::create_directories(data_);
-    MakeAbdomenDataset(data_, "abdomen");
-  }
   std::unique_ptr<ServerProcess> StartServer(const std::string& crash_at = "") {
     std::map<std::string, std::string> env;
     if (!crash_at.empty()) env["VISCERA_CRASH_AT"] = crash_at;
-    return ServerProcess::Start({"--data", data_.string()}, scratch_.path() / "server.log", env);
+    return ServeFixture::StartServer({}, env);
   }
   // Saves a settings version with a distinct camera field of view; the HTTP status (0: no reply).
   static int Save(const HttpEndpoint& endpoint, int n) {
@@ -62,9 +57,6 @@ class ServeCrashTest : public ::testing::Test {
   }
   // A NIfTI upload: the abdomen CT itself.
   std::filesystem::path Upload() const { return SharedData("totalseg-example/example_ct.nii.gz"); }
-
-  ScratchDir scratch_;
-  std::filesystem::path data_;
 };
 
 TEST_F(ServeCrashTest, KillInsideTheSettingsTransactionLosesOnlyThatSave) {

@@ -7,22 +7,7 @@
 namespace viscera::testing {
 namespace {
 
-class ServeTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    data_ = scratch_.path() / "data";
-    std::filesystem::create_directories(data_);
-    MakeAbdomenDataset(data_, "abdomen");
-  }
-  std::unique_ptr<ServerProcess> StartServer(std::vector<std::string> extra = {},
-                                             std::map<std::string, std::string> env = {}) {
-    std::vector<std::string> args = {"--data", data_.string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return ServerProcess::Start(args, scratch_.path() / "server.log", env);
-  }
-  ScratchDir scratch_;
-  std::filesystem::path data_;
-};
+using ServeTest = ServeFixture;
 
 TEST_F(ServeTest, OrbitHideOrganSaveAndRestart) {
   auto server = StartServer();
@@ -108,6 +93,14 @@ TEST_F(ServeTest, OrbitHideOrganSaveAndRestart) {
   ASSERT_TRUE(restored_frame.ok());
   EXPECT_LT(MeanFrameDifference(*restored_frame, *hidden), 1.0)
       << "the restarted session does not show the saved view";
+  // SIGTERM with a session open: the client is told, the server exits 0.
+  server->Signal(SIGTERM);
+  auto closed = again->socket().Receive(5000);
+  while (closed.ok()) closed = again->socket().Receive(5000);
+  EXPECT_EQ(closed.error().code, ErrorCode::kIoError) << closed.error().ToString();
+  const int drained = server->Wait(10000);
+  ASSERT_TRUE(WIFEXITED(drained)) << server->Log();
+  EXPECT_EQ(WEXITSTATUS(drained), 0) << server->Log();
   // The folder's Clara file carries the hidden liver too (for exports and Clara's viewers).
   std::ifstream clara(data_ / "abdomen" / "config_render.json");
   std::stringstream clara_text;
@@ -115,6 +108,49 @@ TEST_F(ServeTest, OrbitHideOrganSaveAndRestart) {
   nlohmann::json clara_json = nlohmann::json::parse(clara_text.str(), nullptr, false);
   ASSERT_FALSE(clara_json.is_discarded());
   EXPECT_NE(clara_json.dump().find("hiddenRegions"), std::string::npos);
+}
+
+// The value of an unlabelled Prometheus sample, or -1.
+double MetricValue(const std::string& text, const std::string& name) {
+  const size_t at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
+}
+
+TEST_F(ServeTest, SessionsShareOneVolumeAndNewDatasetFoldersAppear) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  auto metrics = [&] { return HttpRequest(server->endpoint(), "GET", "/metrics")->body; };
+  std::vector<std::unique_ptr<RenderClient>> clients;
+  clients.push_back(RenderClient::Open(server->endpoint(), "abdomen"));
+  ASSERT_TRUE(clients.back() && clients.back()->WaitForFrame(0, "full").ok());
+  const double one = MetricValue(metrics(), "viscera_loaded_volume_bytes");
+  EXPECT_GT(one, 122.0 * 101 * 112 * 2) << "the CT alone is this large";
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(RenderClient::Open(server->endpoint(), "abdomen"));
+    ASSERT_TRUE(clients.back() && clients.back()->WaitForFrame(0, "full").ok());
+  }
+  const std::string four = metrics();
+  EXPECT_EQ(MetricValue(four, "viscera_loaded_volumes"), 1);
+  EXPECT_EQ(MetricValue(four, "viscera_loaded_volume_bytes"), one) << "sessions copied the volume";
+  EXPECT_EQ(MetricValue(four, "viscera_sessions"), 4);
+  nlohmann::json sessions = JsonBody(HttpRequest(server->endpoint(), "GET", "/api/sessions"));
+  EXPECT_EQ(sessions["sessions"].size(), 4u);
+  clients.clear();
+  for (int i = 0; i < 50 && MetricValue(metrics(), "viscera_loaded_volumes") != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(MetricValue(metrics(), "viscera_loaded_volumes"), 0)
+      << "closed sessions kept the volume";
+
+  // A dataset written into the data dir by another program (viscera segment -o DIR/later).
+  MakeAbdomenDataset(data_, "later");
+  bool listed = false;
+  for (int i = 0; i < 100 && !listed; ++i) {
+    nlohmann::json list = JsonBody(HttpRequest(server->endpoint(), "GET", "/api/datasets"));
+    for (const auto& d : list["datasets"]) listed = listed || d["id"] == "later";
+    if (!listed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(listed) << "a dataset folder added while serving was not noticed";
 }
 
 TEST_F(ServeTest, GarbageGetsAnErrorAndTheSessionStaysUsable) {

@@ -54,18 +54,7 @@ class ServerProcess {
       argv.insert(argv.end(), {"--port", "0"});
     }
     argv.insert(argv.end(), {"--port-file", port_file.string()});
-    server->pid_ = ::fork();
-    if (server->pid_ == 0) {
-      for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-      const int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> cargv;
-      for (auto& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      ::execv(cargv[0], cargv.data());
-      ::_exit(127);
-    }
+    server->pid_ = Spawn(argv, log_file, env);
     for (int i = 0; i < 600; ++i) {
       std::ifstream in(port_file);
       int port = 0;
@@ -93,17 +82,7 @@ class ServerProcess {
     std::vector<std::string> argv = {VISCERA_EXECUTABLE, "serve"};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--port", "0"});
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      const int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> cargv;
-      for (auto& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      ::execv(cargv[0], cargv.data());
-      ::_exit(127);
-    }
+    const pid_t pid = Spawn(argv, log_file, {});
     ServerProcess process;
     process.pid_ = pid;
     process.log_ = log_file;
@@ -150,6 +129,24 @@ class ServerProcess {
 
  private:
   ServerProcess() = default;
+
+  // fork + exec with stdout and stderr appended to log_file.
+  static pid_t Spawn(std::vector<std::string> argv, const std::filesystem::path& log_file,
+                     const std::map<std::string, std::string>& env) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+      const int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      std::vector<char*> cargv;
+      for (auto& a : argv) cargv.push_back(a.data());
+      cargv.push_back(nullptr);
+      ::execv(cargv[0], cargv.data());
+      ::_exit(127);
+    }
+    return pid;
+  }
   pid_t pid_ = -1;
   HttpEndpoint endpoint_;
   std::filesystem::path log_;
@@ -176,6 +173,25 @@ inline void MakeAbdomenDataset(const std::filesystem::path& data_dir, const std:
   ASSERT_TRUE(written.ok()) << written.error().ToString();
   std::filesystem::copy_file(names_path, folder / "labels.json");
 }
+
+// A data dir holding the abdomen dataset, and the server started on it.
+class ServeFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = scratch_.path() / "data";
+    std::filesystem::create_directories(data_);
+    MakeAbdomenDataset(data_, "abdomen");
+  }
+  std::unique_ptr<ServerProcess> StartServer(std::vector<std::string> extra = {},
+                                             const std::map<std::string, std::string>& env = {},
+                                             const std::string& log = "server.log") {
+    std::vector<std::string> args = {"--data", data_.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return ServerProcess::Start(args, scratch_.path() / log, env);
+  }
+  ScratchDir scratch_;
+  std::filesystem::path data_;
+};
 
 // A WebSocket render session on a dataset, with helpers to wait for messages.
 class RenderClient {

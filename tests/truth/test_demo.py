@@ -21,7 +21,9 @@ with tempfile.TemporaryDirectory() as out:
     check(proc.returncode == 0, f"run-demo.sh failed: {proc.stderr}")
     for expected in ["size:        512 x 512 x 20 voxels", "spacing:     0.976562 x 0.976562 x 2 mm",
                      "orientation: LPS", "transfer:    1.2.840.10008.1.2.4.90",
-                     "orientation: RAS", "demo: done"]:
+                     "orientation: RAS", "demo: done",
+                     # viscera serve listed the segmented dataset over HTTP
+                     'GET /api/datasets -> {"datasets":[{', '"id":"abdomen"']:
         check(expected in proc.stdout, f"demo output lacks '{expected}':\n{proc.stdout}")
 
     ref_hu, ref_affine = load_ct_series(bundled)

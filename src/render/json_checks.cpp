@@ -1,4 +1,4 @@
-#include "control/json_checks.h"
+#include "render/json_checks.h"
 
 #include <charconv>
 #include <cmath>

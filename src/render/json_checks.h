@@ -1,7 +1,8 @@
-// Named range checks on JSON values, shared by the settings and session-message parsers of this
-// folder (not part of the control API). A check that fails throws FieldError, which keeps each
-// check one line long; the public entry points catch it (and every nlohmann exception) and turn
-// it into an Error, so no exception leaves src/control/.
+// Named range checks on JSON values, shared by the settings parsers (Clara settings here,
+// src/control/'s settings and session messages; not part of the render API). A check that fails
+// throws FieldError, which keeps each check one line long; each parser's public entry point
+// catches it (and every nlohmann exception) and turns it into an Error, so no exception leaves
+// a parser.
 //
 // Paths are written as a user would address the value: "organs[2].opacity_scale". Messages are
 // "<path>: <problem>", the problem naming the range and the value as it was sent:
