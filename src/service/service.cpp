@@ -187,7 +187,15 @@ Expected<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
   http.upload_dir = options.scratch_dir;
   Impl* self = impl.get();
   HttpHandlers handlers;
-  handlers.admit = [self](const ApiRequest& r) { return Admit(self->access, r); };
+  handlers.admit = [self](const ApiRequest& r) {
+    ApiReply reply = Admit(self->access, r);
+    // An upload under a bad name is refused before its body is streamed to disk.
+    if (reply.status == 0 && self->catalog && r.method == "POST" && r.path == "/api/datasets") {
+      const std::string id = r.Query("id").empty() ? r.Query("name") : r.Query("id");
+      if (Status valid = ValidateDatasetId(id); !valid.ok()) reply = ErrorReply(valid.error());
+    }
+    return reply;
+  };
   handlers.is_upload = [self](const ApiRequest& r) {
     return self->catalog && r.method == "POST" && r.path == "/api/datasets";
   };
