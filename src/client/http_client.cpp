@@ -23,7 +23,8 @@
 #include <chrono>
 #include <cstring>
 #include <limits>
-#include <random>
+
+#include "io/atomic_file.h"
 
 namespace viscera {
 namespace {
@@ -288,14 +289,6 @@ Status WriteAll(int fd, const char* data, size_t size, const fs::path& path) {
   return Ok{};
 }
 
-fs::path TemporarySibling(const fs::path& target) {
-  static std::atomic<uint64_t> counter{0};
-  std::random_device random;
-  const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-                          std::to_string(random() % 100000);
-  return target.parent_path() / (".viscera-tmp-" + tag + "-" + target.filename().string());
-}
-
 }  // namespace
 
 std::string HttpResponse::Header(const std::string& name) const {
@@ -452,35 +445,18 @@ Status HttpDownload(const HttpEndpoint& endpoint, const std::string& target, con
                                  (snippet.empty() ? "" : ": " + Snippet(snippet)));
     }
 
-    const fs::path temp = TemporarySibling(file);
-    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (fd.get() < 0) return FileError(temp, "create");
-    bool keep = false;
-    struct RemoveTemp {
-      const fs::path& path;
-      const bool& keep;
-      ~RemoveTemp() {
-        std::error_code ignored;
-        if (!keep) fs::remove(path, ignored);
+    // Temporary sibling, fsync, rename: an existing file survives any failure.
+    return WriteAtomically(file, [&](const fs::path& temp) -> Status {
+      Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+      if (fd.get() < 0) return FileError(temp, "create");
+      while (!parser.is_done()) {
+        VISCERA_ASSIGN_OR_RETURN(const size_t got, read_some(chunk.size()));
+        VISCERA_RETURN_IF_ERROR(WriteAll(fd.get(), chunk.data(), got, temp));
       }
-    } remove_temp{temp, keep};
-
-    while (!parser.is_done()) {
-      VISCERA_ASSIGN_OR_RETURN(const size_t got, read_some(chunk.size()));
-      VISCERA_RETURN_IF_ERROR(WriteAll(fd.get(), chunk.data(), got, temp));
-    }
-    Shutdown(stream);
-    if (::fsync(fd.get()) != 0) return FileError(temp, "fsync");
-    if (fd.Close() != 0) return FileError(temp, "close");
-    std::error_code ec;
-    fs::rename(temp, file, ec);
-    if (ec) {
-      return MakeError(
-          ErrorCode::kIoError,
-          file.string() + ": cannot rename the downloaded file into place: " + ec.message());
-    }
-    keep = true;
-    return Ok{};
+      Shutdown(stream);
+      if (fd.Close() != 0) return FileError(temp, "close");
+      return Ok{};
+    });
   });
 }
 

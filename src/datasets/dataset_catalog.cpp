@@ -15,7 +15,6 @@
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "core/log.h"
 #include "datasets/crash_point.h"
@@ -31,14 +30,6 @@ namespace {
 constexpr const char* kHiddenDir = ".viscera";
 constexpr size_t kMaxIdLength = 64;
 constexpr int64_t kMaxConfigMetaBytes = int64_t{1} << 20;
-
-std::string RandomSuffix() {
-  std::random_device rd;
-  const char* digits = "0123456789abcdef";
-  std::string s;
-  for (int n = 0; n < 12; ++n) s += digits[rd() % 16];
-  return s;
-}
 
 // Everything under `folder` reaches the disk before the folder is renamed into place.
 Status SyncTree(const fs::path& folder) {
@@ -220,7 +211,7 @@ Expected<DatasetRecord> DatasetCatalog::Import(const ImportRequest& request) {
     if (known.has_value()) return exists("");
     busy_.insert(id);
   }
-  const fs::path work = HiddenDir("staging") / (id + "-" + RandomSuffix());
+  const fs::path work = HiddenDir("staging") / (id + "-" + RandomHexTag(12));
   struct Cleanup {  // releases the id and the scratch folder however the import ends
     DatasetCatalog* catalog;
     std::string id;
@@ -256,7 +247,7 @@ Expected<DatasetRecord> DatasetCatalog::Import(const ImportRequest& request) {
     Status put = store_->PutDataset(record);
     if (!put.ok()) {
       // Not recorded: take the folder back out so the import fails as a whole.
-      const fs::path trash = HiddenDir("trash") / (id + "-" + RandomSuffix());
+      const fs::path trash = HiddenDir("trash") / (id + "-" + RandomHexTag(12));
       fs::rename(destination, trash, ec);
       if (!ec) fs::remove_all(trash, ec);
       return put.error();
@@ -279,7 +270,7 @@ Status DatasetCatalog::Delete(const std::string& id) {
   fs::path trash;
   if (on_disk) {
     // One rename takes the whole folder (or the link) out of the data folder at once.
-    trash = HiddenDir("trash") / (id + "-" + RandomSuffix());
+    trash = HiddenDir("trash") / (id + "-" + RandomHexTag(12));
     fs::rename(path, trash, ec);
     if (ec)
       return MakeError(ErrorCode::kIoError, path.string() + ": cannot remove: " + ec.message());

@@ -13,6 +13,14 @@
 namespace viscera {
 namespace fs = std::filesystem;
 
+std::string RandomHexTag(int digits) {
+  std::random_device rd;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string tag;
+  for (int n = 0; n < digits; ++n) tag += kDigits[rd() % 16];
+  return tag;
+}
+
 fs::path TemporarySiblingPath(const fs::path& target) {
   static std::atomic<uint64_t> counter{0};
   std::random_device rd;

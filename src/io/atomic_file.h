@@ -11,6 +11,10 @@
 
 namespace viscera {
 
+// `digits` random hex digits (from std::random_device): tags for temporary and staging names,
+// unguessable enough for session ids.
+std::string RandomHexTag(int digits);
+
 // A hidden sibling of `target` that keeps its full file name as a suffix (so that
 // extension-sensitive writers such as the NIfTI library still see ".nii.gz").
 std::filesystem::path TemporarySiblingPath(const std::filesystem::path& target);

@@ -7,24 +7,13 @@
 
 #include <cerrno>
 #include <cstring>
-#include <random>
 #include <system_error>
 
 #include "io/atomic_file.h"
 
 namespace viscera {
 namespace fs = std::filesystem;
-namespace {
-
-std::string RandomSuffix() {
-  std::random_device rd;
-  const char* digits = "0123456789abcdef";
-  std::string s;
-  for (int n = 0; n < 8; ++n) s += digits[rd() % 16];
-  return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 StagedFolder::StagedFolder(fs::path destination, fs::path staging)
     : destination_(std::move(destination)), staging_(std::move(staging)) {}
@@ -59,7 +48,7 @@ Expected<StagedFolder> StagedFolder::Create(const fs::path& destination) {
   std::string hidden = ".";  // built step by step: GCC 12 warns falsely on a + chain here
   hidden += dest.filename().string();
   hidden += ".staging-";
-  hidden += RandomSuffix();
+  hidden += RandomHexTag(8);
   fs::path staging = parent / hidden;
   if (!fs::create_directory(staging, ec) || ec) {
     return MakeError(ErrorCode::kIoError, staging.string() + ": cannot create staging folder: " +

@@ -71,6 +71,20 @@ Expected<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
   return out;
 }
 
+Expected<int64_t> ParseIntegerParameter(const std::string& name, const std::string& text,
+                                        int64_t lo, int64_t hi) {
+  int64_t value = 0;
+  bool ok = !text.empty() && text.size() <= 18;
+  for (char c : text) ok = ok && c >= '0' && c <= '9';
+  if (ok) value = std::stoll(text);
+  if (!ok || value < lo || value > hi) {
+    return MakeError(ErrorCode::kInvalidArgument, name + ": '" + text + "' is not an integer in " +
+                                                      std::to_string(lo) + ".." +
+                                                      std::to_string(hi));
+  }
+  return value;
+}
+
 Expected<std::map<std::string, std::string>> ParseQuery(std::string_view query) {
   std::map<std::string, std::string> out;
   size_t start = 0;

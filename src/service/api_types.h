@@ -58,6 +58,10 @@ int HttpStatusFor(ErrorCode code);
 
 // Percent-decoding of a path or query component; fails on a malformed escape or a NUL byte.
 Expected<std::string> PercentDecode(std::string_view text, bool plus_is_space);
+// A decimal integer parameter (path segment or query value) in lo..hi; kInvalidArgument naming
+// `name`, the text and the range otherwise.
+Expected<int64_t> ParseIntegerParameter(const std::string& name, const std::string& text,
+                                        int64_t lo, int64_t hi);
 // Splits "a=1&b=x%20y" into decoded pairs (later duplicates win).
 Expected<std::map<std::string, std::string>> ParseQuery(std::string_view query);
 

@@ -31,19 +31,7 @@ nlohmann::json VersionJson(const SettingsVersion& v) {
 }
 
 Expected<int64_t> ParseVersion(const std::string& text) {
-  int64_t version = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9' || version > (int64_t{1} << 50)) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "version must be a positive integer, got '" + text + "'");
-    }
-    version = version * 10 + (c - '0');
-  }
-  if (version < 1) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "version must be a positive integer, got '" + text + "'");
-  }
-  return version;
+  return ParseIntegerParameter("version", text, 1, int64_t{1} << 50);
 }
 
 // Validates settings through the control layer, then stores them as a new version (with Clara's

@@ -36,6 +36,7 @@ RenderSession::RenderSession(std::string id, std::shared_ptr<const Scene> scene,
       scene_(std::move(scene)),
       settings_(start.settings),
       saved_(start.settings),
+      saved_json_(SettingsToJson(saved_)),
       saved_version_(start.version),
       width_(width),
       height_(height),
@@ -104,7 +105,7 @@ std::string RenderSession::StateJson() const {
     labels.push_back({{"id", label}, {"name", name}});
   }
   nlohmann::json settings = SettingsToJson(settings_);
-  const bool modified = settings != SettingsToJson(saved_);
+  const bool modified = settings != saved_json_;
   nlohmann::json state = {{"type", "state"},
                           {"session", id_},
                           {"dataset", scene_->dataset_id},
@@ -126,12 +127,8 @@ RenderSettings RenderSession::settings() const {
 void RenderSession::MarkSaved(const RenderSettings& saved, int64_t version) {
   std::lock_guard lock(mutex_);
   saved_ = saved;
+  saved_json_ = SettingsToJson(saved_);
   saved_version_ = version;
-}
-
-bool RenderSession::HasWorkNow(SteadyTime now) const {
-  std::lock_guard lock(mutex_);
-  return draft_pending_ || (full_pending_ && now >= full_due_);
 }
 
 std::optional<FrameJob> RenderSession::TakeWork(SteadyTime now, SteadyTime* next_due) {

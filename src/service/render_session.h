@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "control/session_command.h"
 #include "render/volume_renderer.h"
 #include "service/scene_source.h"
@@ -52,7 +54,6 @@ class RenderSession {
   // For the render thread. When work is pending returns it (and clears it); otherwise nullopt with
   // *next_due set to when a refinement becomes due (or unchanged when nothing is pending).
   std::optional<FrameJob> TakeWork(SteadyTime now, SteadyTime* next_due);
-  bool HasWorkNow(SteadyTime now) const;
   // Render thread only.
   RgbImage Render(const FrameJob& job, FrameStats* stats);
   int64_t NextSequence() { return ++sequence_; }
@@ -68,6 +69,7 @@ class RenderSession {
   mutable std::mutex mutex_;
   RenderSettings settings_;
   RenderSettings saved_;
+  nlohmann::json saved_json_;  // SettingsToJson(saved_), for "modified"
   int64_t saved_version_ = 0;
   int width_, height_;
   int64_t input_id_ = 0;

@@ -2,11 +2,11 @@
 
 #include <condition_variable>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <thread>
 
 #include "core/log.h"
 #include "datasets/dataset_catalog.h"
+#include "io/atomic_file.h"
 #include "service/access_control.h"
 #include "service/http_server.h"
 #include "service/metrics.h"
@@ -21,27 +21,11 @@ namespace viscera {
 
 namespace {
 
-std::string RandomHex(int bytes) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < bytes; ++i) {
-    const auto b = static_cast<unsigned>(rng() & 0xff);
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
-
+// A frame dimension from the query (16..4096 px), `fallback` when absent.
 Expected<int> ParseDimension(const ApiRequest& request, const std::string& name, int fallback) {
   const std::string text = request.Query(name);
   if (text.empty()) return fallback;
-  char* end = nullptr;
-  const long value = std::strtol(text.c_str(), &end, 10);  // NOLINT(runtime/int)
-  if (*end != '\0' || value < 16 || value > 4096) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     name + ": '" + text + "' is outside 16..4096 pixels");
-  }
+  VISCERA_ASSIGN_OR_RETURN(int64_t value, ParseIntegerParameter(name, text, 16, 4096));
   return static_cast<int>(value);
 }
 
@@ -83,8 +67,8 @@ struct Service::Impl {
     VISCERA_ASSIGN_OR_RETURN(int height, ParseDimension(request, "height", 512));
     VISCERA_ASSIGN_OR_RETURN(std::shared_ptr<const Scene> scene, scenes->Open(dataset));
     VISCERA_ASSIGN_OR_RETURN(StartingSettings start, scenes->Starting(*scene));
-    auto session = std::make_shared<RenderSession>(RandomHex(8), std::move(scene), std::move(start),
-                                                   width, height);
+    auto session = std::make_shared<RenderSession>(RandomHexTag(16), std::move(scene),
+                                                   std::move(start), width, height);
     return MakeRenderSocket(std::move(session), RenderSocketContext{*scheduler, *scenes, *slow_work,
                                                                     metrics, registry});
   }
@@ -143,7 +127,7 @@ Expected<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
     VISCERA_ASSIGN_OR_RETURN(impl->catalog, DatasetCatalog::Open(options.data_dir));
     if (options.scratch_dir.empty()) options.scratch_dir = options.data_dir / ".viscera" / "tmp";
   } else if (options.scratch_dir.empty()) {
-    options.scratch_dir = std::filesystem::temp_directory_path() / ("viscera-" + RandomHex(6));
+    options.scratch_dir = std::filesystem::temp_directory_path() / ("viscera-" + RandomHexTag(12));
   }
   std::filesystem::create_directories(options.scratch_dir, ec);
   if (ec) {
