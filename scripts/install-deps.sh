@@ -3,6 +3,7 @@
 #   scripts/install-deps.sh          build + run (the demo)
 #   scripts/install-deps.sh --test   also the test suite's outside truths, fuzzing and benchmarks
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 build_packages=(
   build-essential cmake pkg-config git
@@ -27,6 +28,7 @@ test_packages=(
   python3-torch                      # UNETR reference, model export, demo training, parity
   dicom3tools                        # dciodvfy: validates our DICOM SEG and RTSTRUCT
   xvfb xauth                         # X display for VTK's volume mappers in bench/render_vs_vtk.py
+  chromium fonts-dejavu-core         # the dashboard's browser tests (web/tests, playwright-core)
 )
 
 packages=("${build_packages[@]}")
@@ -46,6 +48,20 @@ select_openblas() {
   fi
 }
 
+# The dashboard's npm packages (web/package-lock.json), installed again only when the lock
+# changes. Node.js and npm: the machine's, else Debian's.
+install_web_packages() {
+  local web=web lock_sum
+  lock_sum=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
+  if [[ -f $web/node_modules/.viscera-lock && $(cat "$web/node_modules/.viscera-lock") == "$lock_sum" ]]; then
+    return
+  fi
+  echo "install-deps: npm ci in $web"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" >"$web/node_modules/.viscera-lock"
+}
+if ! command -v npm >/dev/null || ! command -v node >/dev/null; then packages+=(nodejs npm); fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -55,6 +71,7 @@ done
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#packages[@]} packages present"
   select_openblas
+  install_web_packages
   exit 0
 fi
 echo "install-deps: installing ${missing[*]}"
@@ -66,3 +83,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 select_openblas
+install_web_packages

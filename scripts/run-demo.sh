@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # The demo job: the bundled TotalSegmentator CT series (JPEG 2000 DICOM) -> volume files, then
 # organ segmentation with the bundled demo model -> Clara dataset, DICOM SEG, RTSTRUCT, meshes;
-# then renders of the bundled abdomen with its TotalSegmentator organ labels and of the dataset.
-#   scripts/run-demo.sh VISCERA_BINARY OUTPUT_DIR
+# then renders of the bundled abdomen with its TotalSegmentator organ labels and of the dataset;
+# then starts `viscera serve` on the output and prints the dashboard's address (until Ctrl-C).
+#   scripts/run-demo.sh [--no-serve] VISCERA_BINARY OUTPUT_DIR
+# --no-serve: for scripts and CI: the server starts, lists the datasets once and stops.
+# $VISCERA_PORT: the dashboard's port (default 8080).
 set -euo pipefail
-viscera=${1:?usage: run-demo.sh VISCERA_BINARY OUTPUT_DIR}
-out=${2:?usage: run-demo.sh VISCERA_BINARY OUTPUT_DIR}
+serve=1
+if [[ ${1:-} == --no-serve ]]; then
+  serve=0
+  shift
+fi
+usage="usage: run-demo.sh [--no-serve] VISCERA_BINARY OUTPUT_DIR"
+viscera=${1:?$usage}
+out=${2:?$usage}
 root="$(cd "$(dirname "$0")/.." && pwd)"
 series="$root/data/demo/totalseg-ct-dicom"
 mkdir -p "$out"
@@ -56,3 +65,18 @@ kill -TERM "$server"
 wait "$server"
 echo "GET /api/datasets -> ${listing##*$'\r\n\r\n'}"
 echo "demo: done, outputs in $out"
+if ((serve)); then
+  port=${VISCERA_PORT:-8080}
+  rm -f "$out/serve.port"
+  "$viscera" serve --data "$out" --port "$port" --port-file "$out/serve.port" &
+  server=$!
+  trap 'kill -TERM "$server" 2>/dev/null; wait "$server"; exit 0' INT TERM
+  for _ in $(seq 1 300); do
+    [[ -s "$out/serve.port" ]] && break
+    kill -0 "$server" 2>/dev/null || { echo "demo: viscera serve did not start (port $port in use? set VISCERA_PORT)" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo
+  echo "Dashboard: http://127.0.0.1:$(cat "$out/serve.port")/#/dataset/abdomen   (Ctrl-C stops the server)"
+  wait "$server"
+fi

@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "cmd/commands.h"
@@ -52,6 +53,17 @@ Status ParseRoles(const std::string& text, ServiceOptions& options) {
   return Ok{};
 }
 
+// --ui-dir, else $VISCERA_UI_DIR, else the dashboard this build made (web/, when npm was there);
+// empty: the service shows its minimal page.
+std::filesystem::path DashboardFolder(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("VISCERA_UI_DIR"); env && *env) return env;
+  const std::filesystem::path built = VISCERA_DEFAULT_UI_DIR;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(built / "index.html", ec)) return built;
+  return {};
+}
+
 Status Run(const Flags& flags) {
   ServiceOptions options;
   VISCERA_RETURN_IF_ERROR(ParseRoles(flags.roles, options));
@@ -65,7 +77,7 @@ Status Run(const Flags& flags) {
   if (options.token.empty()) {
     if (const char* env = std::getenv("VISCERA_TOKEN")) options.token = env;
   }
-  options.ui_dir = flags.ui_dir;
+  options.ui_dir = DashboardFolder(flags.ui_dir);
   options.datasets_url = flags.datasets_url;
   options.model_dir = flags.model_dir;
   options.allowed_origins = flags.allowed_origins;
@@ -113,7 +125,9 @@ void RegisterServe(CLI::App& app, int* exit_code) {
                       "Any of render,datasets,ui (default all three in one process)");
   command->add_option("--token", flags->token,
                       "Access token required on every request (default $VISCERA_TOKEN)");
-  command->add_option("--ui-dir", flags->ui_dir, "The dashboard's built files (the ui role)");
+  command->add_option("--ui-dir", flags->ui_dir,
+                      "The dashboard's built files (the ui role; default $VISCERA_UI_DIR, else "
+                      "this build's web/dist)");
   command->add_option("--datasets-url", flags->datasets_url,
                       "http://host:port of the dataset service (render role alone)");
   command->add_option("--model", flags->model_dir,

@@ -1,5 +1,6 @@
 #include "core/geometry.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace viscera {
@@ -58,6 +59,30 @@ Affine Geometry::IndexToLps() const {
     a.m[r][3] = origin[r];
   }
   return a;
+}
+
+double Geometry::VoxelVolumeMm3() const {
+  const Affine a = IndexToLps();
+  Mat3 linear;
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) linear.m[r][c] = a.m[r][c];
+  }
+  return std::abs(Determinant(linear));
+}
+
+Geometry::LpsBox Geometry::LpsBoxOfIndices(const Index3& lo, const Index3& hi) const {
+  const Affine to_lps = IndexToLps();
+  LpsBox box;
+  for (int corner = 0; corner < 8; ++corner) {
+    const Vec3 p = to_lps.Apply({static_cast<double>((corner & 1) ? hi[0] : lo[0]),
+                                 static_cast<double>((corner & 2) ? hi[1] : lo[1]),
+                                 static_cast<double>((corner & 4) ? hi[2] : lo[2])});
+    for (int a = 0; a < 3; ++a) {
+      box.min[a] = corner == 0 ? p[a] : std::min(box.min[a], p[a]);
+      box.max[a] = corner == 0 ? p[a] : std::max(box.max[a], p[a]);
+    }
+  }
+  return box;
 }
 
 Expected<Geometry> Geometry::FromIndexToLps(const Affine& a, const Index3& size) {

@@ -65,6 +65,15 @@ struct Geometry {
   Affine IndexToLps() const;
   Affine IndexToRas() const { return FlipXY(IndexToLps()); }
   Vec3 IndexToLpsPoint(const Vec3& ijk) const { return IndexToLps().Apply(ijk); }
+  // mm^3 of one voxel: |det(direction * diag(spacing))|.
+  double VoxelVolumeMm3() const;
+  // The axis-aligned LPS box around the centres of the voxels lo..hi (an inclusive index box):
+  // its 8 corner voxels mapped to LPS. Exact for the whole box's voxel centres (the affine image
+  // of a box is a parallelepiped, whose bounding box is its corners').
+  struct LpsBox {
+    Vec3 min{0, 0, 0}, max{0, 0, 0};
+  };
+  LpsBox LpsBoxOfIndices(const Index3& lo, const Index3& hi) const;
 
   // Builds a geometry from an index->world affine: spacing = column norms, direction = normalised
   // columns. Fails if a column is zero or the matrix is singular.

@@ -97,6 +97,18 @@ fs::path DatasetCatalog::HiddenDir(const char* leaf) const {
   return data_dir_ / kHiddenDir / leaf;
 }
 
+Expected<fs::path> DatasetCatalog::CacheDirOf(const std::string& id) const {
+  VISCERA_RETURN_IF_ERROR(ValidateDatasetId(id));
+  return HiddenDir("cache") / id;
+}
+
+void DatasetCatalog::RemoveCache(const std::string& id) const {
+  std::error_code ec;
+  const fs::path dir = HiddenDir("cache") / id;
+  fs::remove_all(dir, ec);
+  if (ec) LogWarning(dir.string() + ": cannot remove: " + ec.message());
+}
+
 Expected<std::unique_ptr<DatasetCatalog>> DatasetCatalog::Open(const fs::path& data_dir) {
   std::error_code ec;
   fs::path dir = fs::canonical(data_dir, ec);
@@ -166,6 +178,7 @@ Expected<int> DatasetCatalog::RescanLocked() {
       LogWarning(e.path().string() + ": not indexed: " + record.error().ToString());
       continue;
     }
+    RemoveCache(id);
     VISCERA_RETURN_IF_ERROR(store_->PutDataset(*record));
     ++changes;
   }
@@ -175,6 +188,7 @@ Expected<int> DatasetCatalog::RescanLocked() {
     Expected<fs::path> folder = FolderOfLocked(r.id);
     if (folder.ok() && IsClaraDatasetFolder(*folder)) continue;
     VISCERA_RETURN_IF_ERROR(store_->RemoveDataset(r.id));
+    RemoveCache(r.id);
     ++changes;
   }
   return changes;
@@ -244,6 +258,7 @@ Expected<DatasetRecord> DatasetCatalog::Import(const ImportRequest& request) {
     }
     VISCERA_RETURN_IF_ERROR(SyncPath(data_dir_, true));
     CrashPoint("import-after-publish");
+    RemoveCache(id);
     Status put = store_->PutDataset(record);
     if (!put.ok()) {
       // Not recorded: take the folder back out so the import fails as a whole.
@@ -278,6 +293,7 @@ Status DatasetCatalog::Delete(const std::string& id) {
     CrashPoint("delete-after-trash");
   }
   VISCERA_RETURN_IF_ERROR(store_->RemoveDataset(id));
+  RemoveCache(id);
   if (!trash.empty()) {
     fs::remove_all(trash, ec);  // a leftover is removed by the next Open
     if (ec) LogWarning(trash.string() + ": " + ec.message());

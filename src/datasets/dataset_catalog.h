@@ -62,12 +62,18 @@ class DatasetCatalog {
   Status ExportZip(const std::string& id, const std::filesystem::path& zip_file);
 
   const std::filesystem::path& data_dir() const { return data_dir_; }
+  // data_dir/.viscera/cache/<id>: files services derive from a dataset (thumbnails), created by
+  // them as needed. The catalog removes it whenever the id's entry is dropped (Delete, Rescan of
+  // a vanished folder) or made (Import, Rescan of a new folder), so a dataset never sees another
+  // one's files. kInvalidArgument for a bad id.
+  Expected<std::filesystem::path> CacheDirOf(const std::string& id) const;
 
  private:
   DatasetCatalog(std::filesystem::path data_dir, std::unique_ptr<DatasetStore> store);
   Expected<std::filesystem::path> FolderOfLocked(const std::string& id);
   Expected<int> RescanLocked();
   std::filesystem::path HiddenDir(const char* leaf) const;
+  void RemoveCache(const std::string& id) const;
 
   const std::filesystem::path data_dir_;
   std::unique_ptr<DatasetStore> store_;

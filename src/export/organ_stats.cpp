@@ -34,13 +34,6 @@ struct Accumulator {
   }
 };
 
-double AbsDeterminant(const Affine& a) {
-  const auto& m = a.m;
-  return std::abs(m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-                  m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-                  m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]));
-}
-
 json Array3(const Vec3& v) {
   return json::array({v[0], v[1], v[2]});
 }
@@ -86,7 +79,7 @@ std::vector<OrganStats> ComputeOrganStats(const LabelMap& labels) {
   });
 
   const Affine to_lps = volume.geometry().IndexToLps();
-  const double voxel_ml = AbsDeterminant(to_lps) / 1000.0;
+  const double voxel_ml = volume.geometry().VoxelVolumeMm3() / 1000.0;
   std::vector<OrganStats> out;
   for (size_t s = 0; s < entries.size(); ++s) {
     Accumulator total;
@@ -103,20 +96,9 @@ std::vector<OrganStats> ComputeOrganStats(const LabelMap& labels) {
       // The LPS box of the index box's 8 corner voxel centres: for grids whose axes follow the
       // patient's (any permutation or flip) it is exactly the min/max over the organ's voxel
       // centres; for oblique grids it encloses them.
-      for (int a = 0; a < 3; ++a) {
-        stats.bbox_min_lps[a] = std::numeric_limits<double>::infinity();
-        stats.bbox_max_lps[a] = -std::numeric_limits<double>::infinity();
-      }
-      for (int corner = 0; corner < 8; ++corner) {
-        const Vec3 ijk{double((corner & 1) ? total.hi[0] : total.lo[0]),
-                       double((corner & 2) ? total.hi[1] : total.lo[1]),
-                       double((corner & 4) ? total.hi[2] : total.lo[2])};
-        const Vec3 p = to_lps.Apply(ijk);
-        for (int a = 0; a < 3; ++a) {
-          stats.bbox_min_lps[a] = std::min(stats.bbox_min_lps[a], p[a]);
-          stats.bbox_max_lps[a] = std::max(stats.bbox_max_lps[a], p[a]);
-        }
-      }
+      const Geometry::LpsBox box = stats.grid.LpsBoxOfIndices(total.lo, total.hi);
+      stats.bbox_min_lps = box.min;
+      stats.bbox_max_lps = box.max;
       // The affine is linear, so the mean of the LPS centres is the LPS of the mean index.
       const double count = static_cast<double>(total.count);
       stats.centroid_lps = to_lps.Apply(Vec3{static_cast<double>(total.sum[0]) / count,

@@ -85,6 +85,13 @@ Expected<int64_t> ParseIntegerParameter(const std::string& name, const std::stri
   return value;
 }
 
+Expected<int64_t> IntegerQuery(const ApiRequest& request, const std::string& name, int64_t fallback,
+                               int64_t lo, int64_t hi) {
+  const std::string text = request.Query(name);
+  if (text.empty()) return fallback;
+  return ParseIntegerParameter(name, text, lo, hi);
+}
+
 Expected<std::map<std::string, std::string>> ParseQuery(std::string_view query) {
   std::map<std::string, std::string> out;
   size_t start = 0;

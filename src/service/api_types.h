@@ -62,6 +62,9 @@ Expected<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 // `name`, the text and the range otherwise.
 Expected<int64_t> ParseIntegerParameter(const std::string& name, const std::string& text,
                                         int64_t lo, int64_t hi);
+// The query parameter `name` parsed as above; `fallback` when the request has none.
+Expected<int64_t> IntegerQuery(const ApiRequest& request, const std::string& name, int64_t fallback,
+                               int64_t lo, int64_t hi);
 // Splits "a=1&b=x%20y" into decoded pairs (later duplicates win).
 Expected<std::map<std::string, std::string>> ParseQuery(std::string_view query);
 

@@ -10,6 +10,11 @@
 
 namespace viscera {
 
+// Qualities of streamed frames: drafts while the user interacts, then the full frame (and
+// thumbnails, which are full frames too).
+inline constexpr int kDraftJpegQuality = 75;
+inline constexpr int kFullJpegQuality = 92;
+
 // Reusable encoder (keeps its TurboJPEG handle); one per thread.
 class JpegEncoder {
  public:

@@ -11,9 +11,6 @@
 namespace viscera {
 
 namespace {
-constexpr int kDraftJpegQuality = 75;
-constexpr int kFullJpegQuality = 92;
-
 const char* QualityName(const FrameJob& job) {
   if (!job.full) return "draft";
   return job.settings.quality == RenderQuality::kCinematic ? "cinematic" : "full";

@@ -56,6 +56,11 @@ SceneSource::Loaded SceneSource::LoadedScenes() {
   return loaded;
 }
 
+void SceneSource::Forget(const std::string& dataset_id) {
+  std::lock_guard lock(mutex_);
+  loaded_.erase(dataset_id);
+}
+
 RenderSettings DefaultSceneSettings(const Scene& scene) {
   RenderSettings s;
   const RenderVolume& volume = *scene.volume;

@@ -48,6 +48,9 @@ class SceneSource {
     int64_t scenes = 0, bytes = 0;
   };
   Loaded LoadedScenes();
+  // Forgets the shared scene of a dataset that was deleted or imported anew, so the next Open
+  // loads the folder as it is now; sessions still showing the old one keep it.
+  void Forget(const std::string& dataset_id);
   virtual Expected<StartingSettings> Starting(const Scene& scene) = 0;
   // A new saved version: Viscera's settings JSON (the store's truth) and Clara's file for the
   // folder.

@@ -23,9 +23,7 @@ namespace {
 
 // A frame dimension from the query (16..4096 px), `fallback` when absent.
 Expected<int> ParseDimension(const ApiRequest& request, const std::string& name, int fallback) {
-  const std::string text = request.Query(name);
-  if (text.empty()) return fallback;
-  VISCERA_ASSIGN_OR_RETURN(int64_t value, ParseIntegerParameter(name, text, 16, 4096));
+  VISCERA_ASSIGN_OR_RETURN(int64_t value, IntegerQuery(request, name, fallback, 16, 4096));
   return static_cast<int>(value);
 }
 

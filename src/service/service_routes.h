@@ -20,7 +20,8 @@ struct DatasetRoutesContext {
 };
 
 // /api/datasets, /api/datasets/{id}, .../settings, .../settings/versions[/{version}[/restore]],
-// .../export.
+// .../export, and for dashboards .../summary (service/scene_summary.h) and .../thumbnail
+// (service/thumbnails.h).
 void AddDatasetRoutes(Router& router, DatasetRoutesContext context);
 
 // GET / and /ui/...: files under ui_dir (no path leaves it), else a minimal built-in page.

@@ -270,15 +270,22 @@ class RenderClient {
   std::vector<nlohmann::json> texts_;
 };
 
-// Mean absolute difference per channel of two decoded frames of the same size (0..255).
+// Mean absolute difference per channel of two images of the same size (0..255; -1 when the
+// sizes differ).
+inline double MeanImageDifference(const RgbImage& a, const RgbImage& b) {
+  if (a.rgb.size() != b.rgb.size()) return -1;
+  double sum = 0;
+  for (size_t i = 0; i < a.rgb.size(); ++i) sum += std::abs(a.rgb[i] - b.rgb[i]);
+  return sum / static_cast<double>(a.rgb.size());
+}
+
+// The same for two decoded frames.
 inline double MeanFrameDifference(const FrameMessage& a, const FrameMessage& b) {
   auto ia = DecodeJpeg(a.jpeg);
   auto ib = DecodeJpeg(b.jpeg);
   EXPECT_TRUE(ia.ok() && ib.ok());
-  if (!ia.ok() || !ib.ok() || ia->rgb.size() != ib->rgb.size()) return -1;
-  double sum = 0;
-  for (size_t i = 0; i < ia->rgb.size(); ++i) sum += std::abs(ia->rgb[i] - ib->rgb[i]);
-  return sum / static_cast<double>(ia->rgb.size());
+  if (!ia.ok() || !ib.ok()) return -1;
+  return MeanImageDifference(*ia, *ib);
 }
 
 inline nlohmann::json JsonBody(const Expected<HttpResponse>& response) {

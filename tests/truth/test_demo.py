@@ -1,8 +1,12 @@
 """The README's demo job, run as a test: scripts/run-demo.sh on the bundled series must print the
-series facts and write volumes whose geometry and HU match pydicom's reading of the same files."""
+series facts and write volumes whose geometry and HU match pydicom's reading of the same files, then
+serve the dashboard until interrupted (Ctrl-C: SIGINT)."""
 import os
+import re
+import signal
 import subprocess
 import tempfile
+import urllib.request
 
 import nibabel as nib
 import numpy as np
@@ -16,9 +20,24 @@ check(os.path.isdir(bundled), f"bundled demo series missing: {bundled}")
 check(os.path.isfile(os.path.join(args.source, "data", "demo", "LICENSE")), "demo data licence")
 
 with tempfile.TemporaryDirectory() as out:
-    proc = subprocess.run([os.path.join(args.source, "scripts", "run-demo.sh"), args.viscera, out],
-                          capture_output=True, text=True)
-    check(proc.returncode == 0, f"run-demo.sh failed: {proc.stderr}")
+    # As a user runs it: it ends serving the dashboard and printing its address. Port 0: any.
+    demo = subprocess.Popen([os.path.join(args.source, "scripts", "run-demo.sh"), args.viscera, out],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "VISCERA_PORT": "0"})
+    lines = []
+    for line in demo.stdout:
+        lines.append(line)
+        if line.startswith("Dashboard: "):
+            break
+    url = re.search(r"http://\S+", lines[-1]) if lines else None
+    check(url is not None, f"the demo printed no dashboard address:\n{''.join(lines)}")
+    page = urllib.request.urlopen(url.group(0).split("#")[0], timeout=10).read().decode()
+    # The built dashboard when this build made it (web/), else the service's minimal page.
+    check("<title>Viscera</title>" in page, f"the demo's address serves no dashboard: {page[:200]}")
+    demo.send_signal(signal.SIGINT)
+    rest, stderr = demo.communicate(timeout=60)
+    check(demo.returncode == 0, f"run-demo.sh failed ({demo.returncode}): {stderr}")
+    proc = subprocess.CompletedProcess(demo.args, demo.returncode, "".join(lines) + rest, stderr)
     for expected in ["size:        512 x 512 x 20 voxels", "spacing:     0.976562 x 0.976562 x 2 mm",
                      "orientation: LPS", "transfer:    1.2.840.10008.1.2.4.90",
                      "orientation: RAS", "demo: done",

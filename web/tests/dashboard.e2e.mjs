@@ -1,0 +1,217 @@
+// The dashboard end to end, as a clinician uses it: Debian's Chromium (headless) against a real
+// `viscera serve` with the shared abdomen dataset. Each step checks what the server rendered or
+// stored, not only what the page shows. Screenshots land in --out.
+//   node web/tests/dashboard.e2e.mjs --viscera BIN --data SHARED_DATA --ui-dir DIST --out DIR
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { accessibilityViolations, canvasPixels, meanDifference, parseArgs, Server, settledFrame } from "./harness.mjs";
+
+const args = parseArgs(process.argv.slice(2));
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+mkdirSync(args.out, { recursive: true });
+const view = "#view3d";
+let failures = 0;
+
+async function step(name, body) {
+  const start = Date.now();
+  try {
+    await body();
+    console.log(`ok   ${name} (${Date.now() - start} ms)`);
+  } catch (e) {
+    failures++;
+    console.log(`FAIL ${name}: ${e.stack ?? e}`);
+    throw e;
+  }
+}
+
+const server = await Server.start(args.viscera, args["ui-dir"]);
+const browser = await chromium.launch({ executablePath: args.chromium, args: ["--no-sandbox"] });
+try {
+  await server.importAbdomen(args.data, args.python, "abdomen");
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  const api = async (path, init) => {
+    const r = await fetch(server.base + path, init);
+    assert.ok(r.ok, `${path}: ${r.status}`);
+    return r.json();
+  };
+
+  await step("the dataset list shows the abdomen with a thumbnail", async () => {
+    await page.goto(server.base + "/");
+    const card = page.locator('.dataset-card[data-id="abdomen"]');
+    await card.waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector('.dataset-card[data-id="abdomen"] img');
+      return img && img.complete && img.naturalWidth === 160;
+    });
+    const text = await card.innerText();
+    const record = await api("/api/datasets/abdomen");
+    assert.match(text, /CT/);
+    assert.ok(text.includes(`${record.labels.length}: Spleen`), `organs shown: ${text}`);
+    assert.ok(text.includes(record.dimensions.join(" × ")), `size shown: ${text}`);
+    await page.screenshot({ path: join(args.out, "dataset-list.png") });
+  });
+
+  await step("the dataset list passes axe-core", async () => {
+    const violations = await accessibilityViolations(page, axePath);
+    assert.deepEqual(violations, []);
+  });
+
+  let seq = -1;
+  let before;
+  await step("opening the dataset streams a full-quality frame, save disabled", async () => {
+    await page.getByRole("button", { name: "Open abdomen" }).click();
+    seq = await settledFrame(page, view);
+    before = await canvasPixels(page, view);
+    assert.ok(await page.locator("#save").isDisabled(), "save is disabled while the view is the saved one");
+    const organRows = await page.locator(".organ-row").count();
+    const summary = await api("/api/datasets/abdomen/summary");
+    assert.equal(organRows, summary.organs.length);
+    const liverMl = await page.locator('.organ-row[data-name="liver"] .organ-volume').innerText();
+    const liver = summary.organs.find((o) => o.name === "liver");
+    assert.ok(liver, "the summary names the liver");
+    assert.equal(liverMl, `${liver.volume_ml.toFixed(0)} mL`);
+  });
+
+  await step("dragging orbits: the streamed frame changes and save is enabled", async () => {
+    const box = await page.locator(view).boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width / 2 + i * 15, box.y + box.height / 2);
+    await page.mouse.up();
+    seq = await settledFrame(page, view, seq);
+    const after = await canvasPixels(page, view);
+    const diff = meanDifference(before, after);
+    assert.ok(diff > 2, `mean grey difference after orbit ${diff.toFixed(2)} should exceed 2`);
+    before = after;
+    await page.waitForFunction(() => !document.querySelector("#save").disabled);
+  });
+
+  await step("hiding the liver changes the frame", async () => {
+    const liver = page.locator('.organ-row[data-name="liver"] input[type="checkbox"]');
+    await liver.uncheck();
+    seq = await settledFrame(page, view, seq);
+    const after = await canvasPixels(page, view);
+    const diff = meanDifference(before, after);
+    assert.ok(diff > 0.5, `mean grey difference after hiding the liver ${diff.toFixed(2)} should exceed 0.5`);
+    before = after;
+    assert.equal(await liver.isChecked(), false);
+    await page.screenshot({ path: join(args.out, "viewer-liver-hidden.png") });
+  });
+
+  await step("saving stores version 1 and disables the button", async () => {
+    await page.locator("#save").click();
+    await page.waitForFunction(() => document.querySelector("#save").disabled && /version 1/.test(document.querySelector("#save-status").textContent));
+    const versions = await api("/api/datasets/abdomen/settings/versions");
+    assert.equal(versions.versions.length, 1);
+    const saved = await api("/api/datasets/abdomen/settings");
+    const liverLabel = (await api("/api/datasets/abdomen/summary")).organs.find((o) => o.name === "liver").label;
+    const style = saved.settings.organs.find((o) => o.label === liverLabel);
+    assert.equal(style.visible, false, "the stored settings hide the liver");
+    await page.locator('.versions li[data-version="1"]').waitFor();
+  });
+
+  await step("after a reload the saved settings come back", async () => {
+    await page.reload();
+    const s = await settledFrame(page, view);
+    seq = s;
+    assert.equal(await page.locator('.organ-row[data-name="liver"] input[type="checkbox"]').isChecked(), false);
+    assert.ok(await page.locator("#save").isDisabled());
+    const reloaded = await canvasPixels(page, view);
+    const diff = meanDifference(before, reloaded);
+    assert.ok(diff < 1.5, `the reloaded frame should match the saved view (mean difference ${diff.toFixed(2)})`);
+  });
+
+  await step("keyboard: arrow keys orbit the focused view", async () => {
+    await page.locator(view).focus();
+    await page.keyboard.press("ArrowLeft");
+    seq = await settledFrame(page, view, seq);
+    const after = await canvasPixels(page, view);
+    assert.ok(meanDifference(before, after) > 1, "the frame changed");
+    before = after;
+  });
+
+  await step("restoring version 1 after another save brings the liver back hidden", async () => {
+    await page.locator('.organ-row[data-name="liver"] input[type="checkbox"]').check();
+    seq = await settledFrame(page, view, seq);
+    await page.locator("#save").click();
+    await page.waitForFunction(() => /version 2/.test(document.querySelector("#save-status").textContent));
+    await page.getByRole("button", { name: "Restore version 1" }).click();
+    await page.waitForFunction(() => /version 3/.test(document.querySelector("#save-status").textContent));
+    assert.equal(await page.locator('.organ-row[data-name="liver"] input[type="checkbox"]').isChecked(), false);
+    const versions = await api("/api/datasets/abdomen/settings/versions");
+    assert.deepEqual(versions.versions.map((v) => v.version).sort(), [1, 2, 3]);
+    assert.match(versions.versions.find((v) => v.version === 3).note, /restored version 1/);
+  });
+
+  await step("slice views render axial, coronal and sagittal with the organ overlay", async () => {
+    await page.locator("#layout").selectOption("both");
+    const seqs = {};
+    for (const o of ["axial", "coronal", "sagittal"]) seqs[o] = await settledFrame(page, `.slice-canvas[data-orientation="${o}"]`);
+    const axial = await canvasPixels(page, '.slice-canvas[data-orientation="axial"]');
+    await page.locator('.slice-canvas[data-orientation="axial"]').focus();
+    await page.keyboard.press("PageUp");
+    await page.waitForFunction(() => /mm/.test(document.querySelector('.slice-canvas[data-orientation="axial"] + figcaption').textContent));
+    await settledFrame(page, '.slice-canvas[data-orientation="axial"]', seqs.axial);
+    const moved = await canvasPixels(page, '.slice-canvas[data-orientation="axial"]');
+    assert.ok(meanDifference(axial, moved) > 0.5, "paging moved to another slice");
+    await page.screenshot({ path: join(args.out, "viewer-slices.png") });
+  });
+
+  await step("the viewer passes axe-core", async () => {
+    const violations = await accessibilityViolations(page, axePath);
+    assert.deepEqual(violations, []);
+  });
+
+  await step("upload with progress, a server error shown, then delete with confirmation", async () => {
+    await page.goto(server.base + "/#/");
+    await page.locator('.dataset-card[data-id="abdomen"]').waitFor();
+    const small = join(args.data, "totalseg-example", "example_ct_sm.nii.gz");
+    // A name that exists: the server's refusal is shown as it said it.
+    await page.locator("#upload-file").setInputFiles(small);
+    await page.locator("#upload-name").fill("abdomen");
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.locator("#errors .toast.error").waitFor();
+    assert.match(await page.locator("#errors").innerText(), /abdomen/);
+    await page.locator("#errors").getByRole("button", { name: "Dismiss" }).click();
+    await page.locator("#errors .toast.error").waitFor({ state: "detached" });
+    await page.locator("#upload-file").setInputFiles(small);
+    await page.locator("#upload-name").fill("small-ct");
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.locator('.dataset-card[data-id="small-ct"]').waitFor({ timeout: 60000 });
+    const list = await api("/api/datasets");
+    assert.ok(list.datasets.some((d) => d.id === "small-ct"));
+    await page.getByRole("button", { name: "Delete small-ct" }).click();
+    await page.locator("dialog.confirm").waitFor();
+    await page.locator("dialog.confirm").getByRole("button", { name: "Delete" }).click();
+    await page.locator('.dataset-card[data-id="small-ct"]').waitFor({ state: "detached" });
+    const after = await api("/api/datasets");
+    assert.ok(!after.datasets.some((d) => d.id === "small-ct"));
+  });
+
+  await step("the command box is present, disabled and explained", async () => {
+    await page.getByRole("button", { name: "Open abdomen" }).click();
+    const box = page.getByLabel("Command");
+    await box.waitFor();
+    assert.ok(await box.isDisabled());
+    assert.match((await box.getAttribute("title")) ?? "", /voice/i);
+    await settledFrame(page, view);
+    await page.screenshot({ path: join(args.out, "viewer.png") });
+  });
+
+  assert.deepEqual(consoleErrors, [], "no uncaught errors in the page");
+} catch (e) {
+  if (failures === 0) console.log(`FAIL ${e.stack ?? e}`);
+  failures++;
+} finally {
+  await browser.close();
+  if (failures) console.log("--- server log ---\n" + server.logText().split("\n").slice(-40).join("\n"));
+  await server.stop();
+}
+console.log(failures ? "dashboard e2e: FAILED" : "dashboard e2e: all steps passed");
+process.exit(failures ? 1 : 0);
