@@ -28,7 +28,7 @@ test_packages=(
   python3-torch                      # UNETR reference, model export, demo training, parity
   dicom3tools                        # dciodvfy: validates our DICOM SEG and RTSTRUCT
   xvfb xauth                         # X display for VTK's volume mappers in bench/render_vs_vtk.py
-  chromium fonts-dejavu-core         # the dashboard's browser tests (web/tests, playwright-core)
+  chromium firefox-esr fonts-dejavu-core  # the dashboard's browser tests (web/tests)
 )
 
 packages=("${build_packages[@]}")

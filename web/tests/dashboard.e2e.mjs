@@ -136,6 +136,61 @@ try {
     before = after;
   });
 
+  await step("a two-finger pinch zooms (touch)", async () => {
+    const cdp = await context.newCDPSession(page);
+    const box = await page.locator(view).boundingBox();
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    const points = (spread) => [
+      { x: cx - spread, y: cy, id: 1 },
+      { x: cx + spread, y: cy, id: 2 },
+    ];
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: points(40) });
+    for (let spread = 50; spread <= 160; spread += 10) {
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: points(spread) });
+    }
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+    seq = await settledFrame(page, view, seq);
+    const after = await canvasPixels(page, view);
+    assert.ok(meanDifference(before, after) > 2, "pinching out zoomed in");
+    before = after;
+  });
+
+  await step("transfer function: a preset and dragging a range change the frame", async () => {
+    await page.locator("#tf-preset").selectOption("bone");
+    seq = await settledFrame(page, view, seq);
+    const bone = await canvasPixels(page, view);
+    assert.ok(meanDifference(before, bone) > 0.5, "the bone preset changed the frame");
+    const from = Number(await page.locator("#tf-from-hu").inputValue());
+    const tf = await page.locator(".tf-canvas").boundingBox();
+    // Grab the selected range in its middle and drag it 40 px to the right (higher HU).
+    const summary = await api("/api/datasets/abdomen/summary");
+    const to = Number(await page.locator("#tf-to-hu").inputValue());
+    const lo = Math.max(-1200, summary.hu_range[0]);
+    const hi = Math.min(3500, Math.max(summary.hu_range[1], lo + 100));
+    const mid = tf.x + ((Math.min((from + to) / 2, hi) - lo) / (hi - lo)) * tf.width;
+    await page.mouse.move(mid, tf.y + tf.height * 0.7);
+    await page.mouse.down();
+    for (let i = 1; i <= 8; i++) await page.mouse.move(mid + i * 5, tf.y + tf.height * 0.7);
+    await page.mouse.up();
+    seq = await settledFrame(page, view, seq);
+    const moved = Number(await page.locator("#tf-from-hu").inputValue());
+    assert.ok(moved > from, `the range moved to higher HU (${from} -> ${moved})`);
+    const stored = await page.evaluate(() => document.querySelector("#save-status").textContent);
+    assert.match(stored, /Unsaved/);
+    before = await canvasPixels(page, view);
+  });
+
+  await step("cinematic quality is rendered as asked", async () => {
+    await page.locator("summary", { hasText: "Lights and quality" }).click();
+    await page.locator("#quality").selectOption("cinematic");
+    await page.waitForFunction(() => document.querySelector("#view3d").dataset.quality === "cinematic", null, { timeout: 60000 });
+    seq = await settledFrame(page, view, seq);
+    await page.locator("#quality").selectOption("full");
+    seq = await settledFrame(page, view, seq);
+    before = await canvasPixels(page, view);
+  });
+
   await step("restoring version 1 after another save brings the liver back hidden", async () => {
     await page.locator('.organ-row[data-name="liver"] input[type="checkbox"]').check();
     seq = await settledFrame(page, view, seq);
@@ -180,10 +235,20 @@ try {
     assert.match(await page.locator("#errors").innerText(), /abdomen/);
     await page.locator("#errors").getByRole("button", { name: "Dismiss" }).click();
     await page.locator("#errors .toast.error").waitFor({ state: "detached" });
+    // A slow uplink (Chromium's network emulation) so the progress bar is seen moving.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
     await page.locator("#upload-file").setInputFiles(small);
     await page.locator("#upload-name").fill("small-ct");
     await page.getByRole("button", { name: "Upload" }).click();
+    await page.waitForFunction(() => {
+      const bar = document.querySelector("#upload-progress");
+      return bar && !bar.hidden && bar.value > 0 && bar.value < 1;
+    });
     await page.locator('.dataset-card[data-id="small-ct"]').waitFor({ timeout: 60000 });
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    assert.ok(await page.locator("#upload-progress").isHidden(), "the progress bar goes once the upload is done");
     const list = await api("/api/datasets");
     assert.ok(list.datasets.some((d) => d.id === "small-ct"));
     await page.getByRole("button", { name: "Delete small-ct" }).click();
