@@ -34,6 +34,13 @@ bool OriginAllowed(const AccessPolicy& policy, const ApiRequest& request,
          policy.allowed_origins.end();
 }
 
+// The dashboard's own files (the page and its scripts) hold no data: a browser must load them
+// before it can ask the user for the token that every API call then carries.
+bool IsDashboardShell(const ApiRequest& request) {
+  return (request.method == "GET" || request.method == "HEAD") &&
+         (request.path == "/" || request.path.rfind("/ui/", 0) == 0);
+}
+
 }  // namespace
 
 void AddCorsHeaders(const AccessPolicy& policy, const ApiRequest& request, ApiReply& reply) {
@@ -64,7 +71,8 @@ ApiReply Admit(const AccessPolicy& policy, const ApiRequest& request) {
     AddCorsHeaders(policy, request, preflight);
     return preflight;
   }
-  if (policy.token.empty() || request.path == "/healthz" || request.path == "/readyz") {
+  if (policy.token.empty() || request.path == "/healthz" || request.path == "/readyz" ||
+      IsDashboardShell(request)) {
     return pass;
   }
   std::string presented;

@@ -1,6 +1,7 @@
 // Who may talk to the server: an access token (required when bound off loopback, checked on every
 // HTTP and WebSocket request) and which browser origins may call it (CORS). The health probes are
-// open so Kubernetes can reach them without the token; they say nothing about data.
+// open so Kubernetes can reach them without the token; they say nothing about data. So are the
+// dashboard's static files ("/" and "/ui/..."): the page asks for the token, the API checks it.
 #pragma once
 
 #include <string>

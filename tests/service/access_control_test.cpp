@@ -31,6 +31,16 @@ TEST(AccessControlTest, TokenFromHeaderOrQueryAndProbesOpen) {
   EXPECT_EQ(Admit(AccessPolicy{}, Request("GET", "/api/datasets")).status, 0);
 }
 
+TEST(AccessControlTest, DashboardFilesAreOpenButNotTheApiOrOtherMethods) {
+  AccessPolicy policy{"tok", {}};
+  EXPECT_EQ(Admit(policy, Request("GET", "/")).status, 0);
+  EXPECT_EQ(Admit(policy, Request("GET", "/ui/assets/index.js")).status, 0);
+  EXPECT_EQ(Admit(policy, Request("POST", "/ui/assets/index.js")).status, 401);
+  EXPECT_EQ(Admit(policy, Request("GET", "/uix")).status, 401);
+  EXPECT_EQ(Admit(policy, Request("GET", "/metrics")).status, 401);
+  EXPECT_EQ(Admit(policy, Request("GET", "/api/datasets/abdomen/thumbnail")).status, 401);
+}
+
 TEST(AccessControlTest, OnlyTheOwnOriginAndListedOriginsPass) {
   AccessPolicy policy{"", {"https://pacs.example"}};
   ApiRequest same = Request("GET", "/api/datasets");

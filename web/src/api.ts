@@ -62,6 +62,10 @@ if (fromUrl) {
   history.replaceState(null, "", url.toString());
 }
 
+export function setAccessToken(token: string): void {
+  sessionStorage.setItem(tokenKey, token);
+}
+
 export function accessToken(): string {
   return sessionStorage.getItem(tokenKey) ?? "";
 }

@@ -2,6 +2,7 @@
 // (with progress) and delete (after confirmation).
 import { api, ApiError, uploadDataset, type DatasetRecord } from "./api";
 import { displayName, formatBytes, h, notify } from "./dom";
+import { renderTokenPrompt } from "./token_prompt";
 
 export function renderDatasetList(root: HTMLElement, open: (id: string) => void): () => void {
   root.replaceChildren();
@@ -22,6 +23,10 @@ export function renderDatasetList(root: HTMLElement, open: (id: string) => void)
       );
       list.setAttribute("aria-busy", "false");
     } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        renderTokenPrompt(root, e.message);
+        return;
+      }
       notify(`Could not list datasets: ${(e as Error).message}`, "error");
     }
   };

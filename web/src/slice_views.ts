@@ -52,7 +52,8 @@ export class SliceViews {
         onError: (m) => notify(`${view.orientation} slice: ${m}`, "error"),
       });
       view.stream.open(size, size);
-      view.stream.patch({ ...this.shared, mode: "slice-segmentation", slice: this.sliceSettings(view) });
+      const window = (this.shared.slice ?? {}) as Record<string, number>;
+      view.stream.patch({ ...this.shared, mode: "slice-segmentation", slice: { ...window, ...this.sliceSettings(view) } });
     }
   }
 
@@ -67,7 +68,14 @@ export class SliceViews {
   patch(patch: Record<string, unknown>): void {
     const follow: Record<string, unknown> = {};
     if (patch.organs) follow.organs = patch.organs;
-    if (patch.slice) follow.slice = patch.slice;
+    // Only the window: each view keeps its own orientation and position.
+    const slice = patch.slice as { window_center?: number; window_width?: number } | undefined;
+    if (slice && (slice.window_center !== undefined || slice.window_width !== undefined)) {
+      const window: Record<string, number> = {};
+      if (slice.window_center !== undefined) window.window_center = slice.window_center;
+      if (slice.window_width !== undefined) window.window_width = slice.window_width;
+      follow.slice = window;
+    }
     if (Object.keys(follow).length === 0) return;
     this.shared = { ...this.shared, ...follow };
     for (const view of this.views) view.stream?.patch(follow);

@@ -2,13 +2,14 @@
 // settings. Every edit goes to the server as a settings patch, is validated there, and comes back
 // in the session's state; the page shows that state, so it never disagrees with what is rendered.
 // Save follows Clara's "update" semantics: enabled only while the view differs from the saved.
-import { api, type DatasetRecord, type VolumeSummary } from "./api";
+import { api, ApiError, type DatasetRecord, type VolumeSummary } from "./api";
 import { h, notify } from "./dom";
 import { OrganPanel } from "./organ_panel";
 import { RenderStream, type SessionState } from "./render_stream";
 import { commandBox, LightsPanel, VersionsPanel, WindowPanel } from "./side_panels";
 import { SliceViews } from "./slice_views";
 import { TransferFunctionEditor } from "./tf_editor";
+import { renderTokenPrompt } from "./token_prompt";
 import { attachCameraControls } from "./view_controls";
 
 const views = ["anterior", "posterior", "left", "right", "superior", "inferior"] as const;
@@ -28,6 +29,10 @@ export function renderViewer(root: HTMLElement, id: string): () => void {
     })
     .catch((e) => {
       if (stopped) return;
+      if (e instanceof ApiError && e.status === 401) {
+        renderTokenPrompt(root, e.message);
+        return;
+      }
       root.replaceChildren(
         h("h1", {}, `Cannot open ${id}`),
         h("p", { role: "alert" }, (e as Error).message),

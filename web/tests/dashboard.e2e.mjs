@@ -215,6 +215,16 @@ try {
     await settledFrame(page, '.slice-canvas[data-orientation="axial"]', seqs.axial);
     const moved = await canvasPixels(page, '.slice-canvas[data-orientation="axial"]');
     assert.ok(meanDifference(axial, moved) > 0.5, "paging moved to another slice");
+    // A window preset reaches every slice view, each keeping its own orientation.
+    const axialSeq = await page.$eval('.slice-canvas[data-orientation="axial"]', (c) => Number(c.dataset.seq));
+    await page.locator("summary", { hasText: "Slices" }).click();
+    await page.getByRole("button", { name: "Bone", exact: true }).click();
+    await settledFrame(page, '.slice-canvas[data-orientation="axial"]', axialSeq);
+    const boneWindow = await canvasPixels(page, '.slice-canvas[data-orientation="axial"]');
+    assert.ok(meanDifference(moved, boneWindow) > 1, "the bone window changed the axial slice");
+    assert.equal(await page.locator("#window-width").inputValue(), "1800");
+    const coronal = await canvasPixels(page, '.slice-canvas[data-orientation="coronal"]');
+    assert.ok(meanDifference(boneWindow, coronal) > 5, "axial and coronal views still differ");
     await page.screenshot({ path: join(args.out, "viewer-slices.png") });
   });
 
@@ -267,6 +277,30 @@ try {
     assert.match((await box.getAttribute("title")) ?? "", /voice/i);
     await settledFrame(page, view);
     await page.screenshot({ path: join(args.out, "viewer.png") });
+  });
+
+  await step("a server with a token: the page asks for it, a wrong one is refused", async () => {
+    const guarded = await Server.start(args.viscera, args["ui-dir"], ["--token", "e2e-secret"]);
+    try {
+      const tab = await context.newPage();
+      await tab.goto(guarded.base + "/");
+      await tab.locator("#token").fill("not-the-token");
+      await tab.getByRole("button", { name: "Continue" }).click();
+      await tab.waitForFunction(() => /not valid/.test(document.body.textContent));
+      await tab.locator("#token").fill("e2e-secret");
+      await tab.getByRole("button", { name: "Continue" }).click();
+      await tab.locator(".dataset-grid .empty").waitFor();
+      // A link with ?token= signs in directly, and the token leaves the address bar.
+      const other = await browser.newContext();
+      const linked = await other.newPage();
+      await linked.goto(guarded.base + "/?token=e2e-secret");
+      await linked.locator(".dataset-grid .empty").waitFor();
+      assert.ok(!linked.url().includes("e2e-secret"), `the token stays out of the address: ${linked.url()}`);
+      await other.close();
+      await tab.close();
+    } finally {
+      await guarded.stop();
+    }
   });
 
   assert.deepEqual(consoleErrors, [], "no uncaught errors in the page");
