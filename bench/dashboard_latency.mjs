@@ -15,10 +15,10 @@ const argv = process.argv.slice(2);
 const args = parseArgs([...argv, ...(argv.includes("--out") ? [] : ["--out", "/tmp"])]);
 const seconds = Number(args.seconds ?? 15);
 
-function stats(latencies, duration) {
+function stats(latencies, duration, inputs) {
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { frames: sorted.length, fps: sorted.length / duration, p50_ms: at(0.5), p95_ms: at(0.95) };
+  return { frames: sorted.length, fps: sorted.length / duration, inputs_per_s: inputs / duration, p50_ms: at(0.5), p95_ms: at(0.95) };
 }
 
 // Drags the mouse over the 3D view for `seconds` at ~60 Hz; returns the page's own latencies.
@@ -26,6 +26,8 @@ async function dashboardRun(page) {
   const box = await page.locator("#view3d").boundingBox();
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
+  const lastInput = () => page.$eval("#view3d", (c) => Number(c.dataset.inputId));
+  const firstInput = await lastInput();
   const start = await page.evaluate(() => performance.now());
   await page.mouse.move(cx, cy);
   await page.mouse.down();
@@ -41,7 +43,7 @@ async function dashboardRun(page) {
     ([a, b]) => window.visceraFrameLog.filter((f) => f.at >= a && f.at <= b + 500).map((f) => f.latency_ms),
     [start, stop],
   );
-  return stats(latencies, (stop - start) / 1000);
+  return stats(latencies, (stop - start) / 1000, (await lastInput()) - firstInput);
 }
 
 // The same orbit stream from a bare WebSocket in the page: latency to the frame's arrival.
@@ -72,11 +74,11 @@ async function bareSocketRun(page, width, height) {
       }
       await new Promise((r) => setTimeout(r, 500));
       ws.close();
-      return out;
+      return { out, inputs: sent.size };
     },
     [width, height, seconds],
   );
-  return stats(latencies, seconds);
+  return stats(latencies.out, seconds, latencies.inputs);
 }
 
 const server = await Server.start(args.viscera, args["ui-dir"]);
@@ -96,14 +98,14 @@ try {
   const median = (list, key) => list.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(list.length / 2)];
   const summary = {};
   for (const [name, list] of Object.entries(runs)) {
-    summary[name] = { fps: median(list, "fps"), p50_ms: median(list, "p50_ms"), p95_ms: median(list, "p95_ms"), frames: list.map((r) => r.frames) };
+    summary[name] = { fps: median(list, "fps"), inputs_per_s: median(list, "inputs_per_s"), p50_ms: median(list, "p50_ms"), p95_ms: median(list, "p95_ms"), frames: list.map((r) => r.frames) };
   }
   console.log(JSON.stringify({ frame: `${width}x${height}`, seconds, runs, summary }, null, 1));
   const d = summary.dashboard;
   const b = summary.bare;
   console.log(`frame ${width}x${height}, ${seconds} s x 2 runs each, orbit input at ~60 Hz`);
-  console.log(`dashboard (drag -> canvas): ${d.fps.toFixed(1)} fps, input-to-screen p50 ${d.p50_ms.toFixed(1)} ms, p95 ${d.p95_ms.toFixed(1)} ms`);
-  console.log(`bare socket (send -> frame): ${b.fps.toFixed(1)} fps, p50 ${b.p50_ms.toFixed(1)} ms, p95 ${b.p95_ms.toFixed(1)} ms`);
+  console.log(`dashboard (drag -> canvas): ${d.inputs_per_s.toFixed(1)} inputs/s, ${d.fps.toFixed(1)} fps, input-to-screen p50 ${d.p50_ms.toFixed(1)} ms, p95 ${d.p95_ms.toFixed(1)} ms`);
+  console.log(`bare socket (send -> frame): ${b.inputs_per_s.toFixed(1)} inputs/s, ${b.fps.toFixed(1)} fps, p50 ${b.p50_ms.toFixed(1)} ms, p95 ${b.p95_ms.toFixed(1)} ms`);
   console.log(`ratio dashboard / bare: p50 ${(d.p50_ms / b.p50_ms).toFixed(2)}x, p95 ${(d.p95_ms / b.p95_ms).toFixed(2)}x, fps ${(d.fps / b.fps).toFixed(2)}x`);
 } finally {
   await browser.close();

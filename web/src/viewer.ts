@@ -79,7 +79,11 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
       notify(`Saved as version ${version}`);
       void versions.refresh(version);
     },
-    onError: (message) => notify(message, "error"),
+    onError: (message) => {
+      if (restoring !== null) notify(`Version ${restoring} was not restored`, "error");
+      restoring = null;
+      notify(message, "error");
+    },
     onClose: (reason) => notify(`The render session ended: ${reason}. Reload the page to reconnect.`, "error"),
   });
 
@@ -91,12 +95,19 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
   const tf = new TransferFunctionEditor(summary, change);
   const windowPanel = new WindowPanel((w) => change({ slice: w }));
   const lights = new LightsPanel(change);
+  // A restore saves only once the server has accepted the old settings (its next message is the
+  // state, or an error that cancels the restore).
+  let restoring: number | null = null;
   const versions = new VersionsPanel(record.id, (version, settings) => {
+    restoring = version;
     change(settings);
-    stream.send({ type: "save", note: `restored version ${version}` });
   });
 
   function showState(s: SessionState): void {
+    if (restoring !== null) {
+      stream.send({ type: "save", note: `restored version ${restoring}` });
+      restoring = null;
+    }
     const first = state === null;
     state = s;
     const settings = s.settings;

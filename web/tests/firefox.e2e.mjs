@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
-import { meanDifference, parseArgs, Server } from "./harness.mjs";
+import { canvasPixelsExpression, meanDifference, parseArgs, Server } from "./harness.mjs";
 
 const args = parseArgs(process.argv.slice(2));
 const firefoxPath = process.env.VISCERA_FIREFOX ?? "/usr/bin/firefox-esr";
@@ -102,17 +102,7 @@ class Bidi {
   }
 }
 
-const pixelsOf = (selector) => `(() => {
-  const c = document.querySelector(${JSON.stringify(selector)});
-  const small = document.createElement("canvas");
-  small.width = 48; small.height = 48;
-  const ctx = small.getContext("2d");
-  ctx.drawImage(c, 0, 0, 48, 48);
-  const d = ctx.getImageData(0, 0, 48, 48).data;
-  const grey = [];
-  for (let i = 0; i < d.length; i += 4) grey.push((d[i] + d[i + 1] + d[i + 2]) / 3);
-  return grey;
-})()`;
+const pixelsOf = canvasPixelsExpression;
 const seqOf = `Number(document.querySelector("#view3d")?.dataset.seq ?? -1)`;
 const settled = async (bidi, after) => {
   await bidi.waitFor(`${seqOf} > ${after} && document.querySelector("#view3d").dataset.quality !== "draft"`, `a frame after ${after}`);

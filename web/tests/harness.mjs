@@ -87,10 +87,11 @@ export class Server {
   }
 }
 
-// A 48x48 grey thumbnail of a canvas's pixels, for comparing frames in Node.
-export async function canvasPixels(page, selector) {
-  return page.evaluate((sel) => {
-    const c = document.querySelector(sel);
+// A 48x48 grey thumbnail of a canvas's pixels, for comparing frames in Node: a page expression,
+// so both Playwright and the WebDriver BiDi client evaluate the same code.
+export function canvasPixelsExpression(selector) {
+  return `(() => {
+    const c = document.querySelector(${JSON.stringify(selector)});
     const small = document.createElement("canvas");
     small.width = 48;
     small.height = 48;
@@ -100,7 +101,11 @@ export async function canvasPixels(page, selector) {
     const grey = [];
     for (let i = 0; i < d.length; i += 4) grey.push((d[i] + d[i + 1] + d[i + 2]) / 3);
     return grey;
-  }, selector);
+  })()`;
+}
+
+export async function canvasPixels(page, selector) {
+  return page.evaluate(canvasPixelsExpression(selector));
 }
 
 export function meanDifference(a, b) {
