@@ -116,8 +116,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 const enc = encodeURIComponent;
 
 export const api = {
-  listDatasets: () =>
-    request<{ datasets: DatasetRecord[] }>("GET", "/api/datasets").then((r) => r.datasets),
+  listDatasets: () => request<{ datasets: DatasetRecord[] }>("GET", "/api/datasets").then((r) => r.datasets),
   getDataset: (id: string) => request<DatasetRecord>("GET", `/api/datasets/${enc(id)}`),
   deleteDataset: (id: string) => request<void>("DELETE", `/api/datasets/${enc(id)}`),
   summary: (id: string, bins = 160) =>

@@ -9,7 +9,9 @@ export function renderDatasetList(root: HTMLElement, open: (id: string) => void)
   const list = h("ul", { class: "dataset-grid", "aria-label": "Datasets" });
   const heading = h("h1", {}, "Datasets");
   const uploadSection = renderUpload(() => refresh());
-  root.append(h("main", { class: "list-page" }, h("div", { class: "page-head" }, heading, uploadSection), list));
+  root.append(
+    h("main", { class: "list-page" }, h("div", { class: "page-head" }, heading, uploadSection), list),
+  );
 
   let stopped = false;
   const refresh = async () => {
@@ -19,7 +21,13 @@ export function renderDatasetList(root: HTMLElement, open: (id: string) => void)
       list.replaceChildren(
         ...(datasets.length
           ? datasets.map((d) => datasetCard(d, open, refresh))
-          : [h("li", { class: "empty" }, "No datasets yet: upload a DICOM zip, a NIfTI file or a Clara folder (zipped).")]),
+          : [
+              h(
+                "li",
+                { class: "empty" },
+                "No datasets yet: upload a DICOM zip, a NIfTI file or a Clara folder (zipped).",
+              ),
+            ]),
       );
       list.setAttribute("aria-busy", "false");
     } catch (e) {
@@ -59,7 +67,11 @@ function datasetCard(d: DatasetRecord, open: (id: string) => void, refresh: () =
       loading: "lazy",
     }),
   );
-  const deleteButton = h("button", { class: "danger small", onclick: () => confirmDelete(d, refresh) }, "Delete");
+  const deleteButton = h(
+    "button",
+    { class: "danger small", onclick: () => confirmDelete(d, refresh) },
+    "Delete",
+  );
   deleteButton.setAttribute("aria-label", `Delete ${title}`);
   return h(
     "li",
@@ -77,11 +89,20 @@ function datasetCard(d: DatasetRecord, open: (id: string) => void, refresh: () =
         h("dt", {}, "Size"),
         h("dd", {}, `${d.dimensions.join(" × ")} · ${formatBytes(d.size_bytes)}`),
         h("dt", {}, "Organs"),
-        h("dd", { title: d.labels.map((l) => l.name || l.id).join(", ") }, `${d.labels.length}: ${organSummary(d)}`),
+        h(
+          "dd",
+          { title: d.labels.map((l) => l.name || l.id).join(", ") },
+          `${d.labels.length}: ${organSummary(d)}`,
+        ),
         h("dt", {}, "Added"),
         h("dd", {}, created && !isNaN(created.getTime()) ? created.toLocaleString() : d.created || "—"),
       ),
-      h("div", { class: "card-actions" }, h("a", { class: "button small", href: api.exportUrl(d.id), download: `${d.id}.zip` }, "Export"), deleteButton),
+      h(
+        "div",
+        { class: "card-actions" },
+        h("a", { class: "button small", href: api.exportUrl(d.id), download: `${d.id}.zip` }, "Export"),
+        deleteButton,
+      ),
     ),
   );
 }
@@ -92,7 +113,11 @@ function confirmDelete(d: DatasetRecord, refresh: () => void): void {
     "dialog",
     { class: "confirm", "aria-labelledby": "confirm-title" },
     h("h2", { id: "confirm-title" }, `Delete ${title}?`),
-    h("p", {}, "The dataset's image, organ masks and every saved settings version are removed from the server. This cannot be undone."),
+    h(
+      "p",
+      {},
+      "The dataset's image, organ masks and every saved settings version are removed from the server. This cannot be undone.",
+    ),
   );
   const cancel = h("button", { onclick: () => dialog.close() }, "Cancel");
   const confirm = h(
@@ -133,13 +158,22 @@ function renderUpload(done: () => void): HTMLElement {
     maxlength: 100,
     autocomplete: "off",
   });
-  const progress = h("progress", { id: "upload-progress", max: 1, value: 0, hidden: true, "aria-label": "Upload progress" });
+  const progress = h("progress", {
+    id: "upload-progress",
+    max: 1,
+    value: 0,
+    hidden: true,
+    "aria-label": "Upload progress",
+  });
   const stage = h("span", { class: "upload-stage", "aria-live": "polite" });
   const button = h("button", { type: "submit", class: "primary" }, "Upload");
   input.addEventListener("change", () => {
     const file = input.files?.[0];
     if (file && !name.value) {
-      name.value = file.name.replace(/\.(zip|nii\.gz|nii|gz)$/i, "").replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "");
+      name.value = file.name
+        .replace(/\.(zip|nii\.gz|nii|gz)$/i, "")
+        .replace(/[^A-Za-z0-9._-]/g, "-")
+        .replace(/^[^A-Za-z0-9]+/, "");
     }
   });
   const form = h(
@@ -162,7 +196,10 @@ function renderUpload(done: () => void): HTMLElement {
     }
     const id = name.value.trim();
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {
-      notify("A dataset name uses letters, digits, '.', '_' and '-' and starts with a letter or digit", "error");
+      notify(
+        "A dataset name uses letters, digits, '.', '_' and '-' and starts with a letter or digit",
+        "error",
+      );
       return;
     }
     button.disabled = true;

@@ -33,7 +33,11 @@ export function rgbToHex(rgb: number[]): string {
     "#" +
     rgb
       .slice(0, 3)
-      .map((c) => Math.round(Math.min(1, Math.max(0, c)) * 255).toString(16).padStart(2, "0"))
+      .map((c) =>
+        Math.round(Math.min(1, Math.max(0, c)) * 255)
+          .toString(16)
+          .padStart(2, "0"),
+      )
       .join("")
   );
 }
@@ -68,7 +72,9 @@ export function notify(message: string, kind: "info" | "error" = "info"): void {
   if (!region) return;
   const item = h("div", { class: `toast ${kind}` }, message);
   if (kind === "error") {
-    item.append(h("button", { class: "dismiss", "aria-label": "Dismiss", onclick: () => item.remove() }, "×"));
+    item.append(
+      h("button", { class: "dismiss", "aria-label": "Dismiss", onclick: () => item.remove() }, "×"),
+    );
   } else {
     setTimeout(() => item.remove(), 4000);
   }

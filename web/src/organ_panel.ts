@@ -12,7 +12,10 @@ export interface OrganStyle {
 
 export class OrganPanel {
   readonly element: HTMLElement;
-  private readonly rows = new Map<number, { row: HTMLElement; visible: HTMLInputElement; color: HTMLInputElement; opacity: HTMLInputElement }>();
+  private readonly rows = new Map<
+    number,
+    { row: HTMLElement; visible: HTMLInputElement; color: HTMLInputElement; opacity: HTMLInputElement }
+  >();
   private readonly filter: HTMLInputElement;
   private readonly list: HTMLElement;
   private readonly total: HTMLElement;
@@ -22,7 +25,12 @@ export class OrganPanel {
     private readonly organs: OrganSummary[],
     private readonly change: (organs: Partial<OrganStyle>[]) => void,
   ) {
-    this.filter = h("input", { type: "search", id: "organ-filter", placeholder: "Filter organs", autocomplete: "off" });
+    this.filter = h("input", {
+      type: "search",
+      id: "organ-filter",
+      placeholder: "Filter organs",
+      autocomplete: "off",
+    });
     this.filter.addEventListener("input", () => this.applyFilter());
     this.list = h("ul", { class: "organ-list", "aria-label": "Organs" });
     this.total = h("p", { class: "muted" });
@@ -31,7 +39,14 @@ export class OrganPanel {
     this.element = h(
       "div",
       { class: "organ-panel" },
-      h("div", { class: "row" }, h("label", { for: "organ-filter", class: "visually-hidden" }, "Filter organs"), this.filter, showAll, hideAll),
+      h(
+        "div",
+        { class: "row" },
+        h("label", { for: "organ-filter", class: "visually-hidden" }, "Filter organs"),
+        this.filter,
+        showAll,
+        hideAll,
+      ),
       this.list,
       this.total,
     );
@@ -47,10 +62,26 @@ export class OrganPanel {
     const id = `organ-${organ.label}`;
     const visible = h("input", { type: "checkbox", id: `${id}-visible`, checked: true });
     visible.addEventListener("change", () => this.change([{ label: organ.label, visible: visible.checked }]));
-    const color = h("input", { type: "color", class: "swatch", value: rgbToHex(organ.color), "aria-label": `${name} colour` });
-    color.addEventListener("input", () => this.change([{ label: organ.label, color: hexToRgb(color.value) }]));
-    const opacity = h("input", { type: "range", min: 0, max: 1, step: 0.05, value: 1, "aria-label": `${name} opacity` });
-    opacity.addEventListener("input", () => this.change([{ label: organ.label, opacity_scale: Number(opacity.value) }]));
+    const color = h("input", {
+      type: "color",
+      class: "swatch",
+      value: rgbToHex(organ.color),
+      "aria-label": `${name} colour`,
+    });
+    color.addEventListener("input", () =>
+      this.change([{ label: organ.label, color: hexToRgb(color.value) }]),
+    );
+    const opacity = h("input", {
+      type: "range",
+      min: 0,
+      max: 1,
+      step: 0.05,
+      value: 1,
+      "aria-label": `${name} opacity`,
+    });
+    opacity.addEventListener("input", () =>
+      this.change([{ label: organ.label, opacity_scale: Number(opacity.value) }]),
+    );
     const only = h("button", { class: "small", onclick: () => this.showOnly(organ.label) }, "Only");
     only.setAttribute("aria-label", `Show only ${name}`);
     const row = h(
@@ -58,8 +89,16 @@ export class OrganPanel {
       { class: "organ-row", "data-label": organ.label, "data-name": organ.name.toLowerCase() },
       color,
       visible,
-      h("label", { for: `${id}-visible`, class: "organ-name", title: `${name} (label ${organ.label})` }, name),
-      h("span", { class: "organ-volume", title: `${organ.voxels.toLocaleString()} voxels` }, formatMl(organ.volume_ml)),
+      h(
+        "label",
+        { for: `${id}-visible`, class: "organ-name", title: `${name} (label ${organ.label})` },
+        name,
+      ),
+      h(
+        "span",
+        { class: "organ-volume", title: `${organ.voxels.toLocaleString()} voxels` },
+        formatMl(organ.volume_ml),
+      ),
       opacity,
       only,
     );

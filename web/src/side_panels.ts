@@ -52,11 +52,30 @@ export class LightsPanel {
         const name = `Light ${i + 1}`;
         const enable = h("input", { type: "checkbox", id: `light-${i}-on`, checked: light.enable });
         enable.addEventListener("change", () => this.edit(i, { enable: enable.checked }));
-        const intensity = h("input", { type: "range", min: 0, max: 5, step: 0.1, value: light.intensity, "aria-label": `${name} intensity` });
+        const intensity = h("input", {
+          type: "range",
+          min: 0,
+          max: 5,
+          step: 0.1,
+          value: light.intensity,
+          "aria-label": `${name} intensity`,
+        });
         intensity.addEventListener("input", () => this.edit(i, { intensity: Number(intensity.value) }));
-        const color = h("input", { type: "color", class: "swatch", value: rgbToHex(light.color), "aria-label": `${name} colour` });
+        const color = h("input", {
+          type: "color",
+          class: "swatch",
+          value: rgbToHex(light.color),
+          "aria-label": `${name} colour`,
+        });
         color.addEventListener("input", () => this.edit(i, { color: hexToRgb(color.value) }));
-        return h("div", { class: "row" }, enable, h("label", { for: `light-${i}-on` }, name), color, intensity);
+        return h(
+          "div",
+          { class: "row" },
+          enable,
+          h("label", { for: `light-${i}-on` }, name),
+          color,
+          intensity,
+        );
       }),
     );
   }
@@ -79,7 +98,8 @@ export class WindowPanel {
     const send = () => {
       const c = Number(this.center.value);
       const w = Number(this.width.value);
-      if (Number.isFinite(c) && Number.isFinite(w) && w > 0) this.change({ window_center: c, window_width: w });
+      if (Number.isFinite(c) && Number.isFinite(w) && w > 0)
+        this.change({ window_center: c, window_width: w });
     };
     this.center.addEventListener("change", send);
     this.width.addEventListener("change", send);
@@ -103,7 +123,11 @@ export class WindowPanel {
         "div",
         { class: "row wrap", role: "group", "aria-label": "Window presets" },
         ...windows.map(([name, c, w]) =>
-          h("button", { class: "small", onclick: () => this.change({ window_center: c, window_width: w }) }, name),
+          h(
+            "button",
+            { class: "small", onclick: () => this.change({ window_center: c, window_width: w }) },
+            name,
+          ),
         ),
       ),
     );
@@ -138,14 +162,20 @@ export class VersionsPanel {
       return;
     }
     if (versions.length === 0) {
-      this.list.replaceChildren(h("li", { class: "muted" }, "Never saved: the view starts from the dataset's defaults."));
+      this.list.replaceChildren(
+        h("li", { class: "muted" }, "Never saved: the view starts from the dataset's defaults."),
+      );
       return;
     }
     this.list.replaceChildren(
       ...[...versions].reverse().map((v) => {
         const when = new Date(v.created);
         const label = `Version ${v.version}`;
-        const button = h("button", { class: "small", onclick: () => this.load(v.version) }, v.version === current ? "Current" : "Restore");
+        const button = h(
+          "button",
+          { class: "small", onclick: () => this.load(v.version) },
+          v.version === current ? "Current" : "Restore",
+        );
         button.disabled = v.version === current;
         button.setAttribute("aria-label", `Restore version ${v.version}`);
         return h(

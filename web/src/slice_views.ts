@@ -53,7 +53,11 @@ export class SliceViews {
       });
       view.stream.open(size, size);
       const window = (this.shared.slice ?? {}) as Record<string, number>;
-      view.stream.patch({ ...this.shared, mode: "slice-segmentation", slice: { ...window, ...this.sliceSettings(view) } });
+      view.stream.patch({
+        ...this.shared,
+        mode: "slice-segmentation",
+        slice: { ...window, ...this.sliceSettings(view) },
+      });
     }
   }
 
@@ -110,7 +114,14 @@ export class SliceViews {
       { passive: false },
     );
     view.canvas.addEventListener("keydown", (e) => {
-      const steps: Record<string, number> = { PageUp: 10, PageDown: -10, ArrowUp: 1, ArrowDown: -1, ArrowRight: 1, ArrowLeft: -1 };
+      const steps: Record<string, number> = {
+        PageUp: 10,
+        PageDown: -10,
+        ArrowUp: 1,
+        ArrowDown: -1,
+        ArrowRight: 1,
+        ArrowLeft: -1,
+      };
       if (e.key in steps) {
         e.preventDefault();
         this.step(view, steps[e.key]);

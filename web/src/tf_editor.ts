@@ -31,7 +31,8 @@ export class TransferFunctionEditor {
   private readonly form: HTMLElement;
   private readonly lo: number;
   private readonly hi: number;
-  private drag: { index: number; part: "min" | "max" | "body"; startHu: number; start: TfComponent } | null = null;
+  private drag: { index: number; part: "min" | "max" | "body"; startHu: number; start: TfComponent } | null =
+    null;
   private scheduled = false;
 
   constructor(
@@ -46,7 +47,8 @@ export class TransferFunctionEditor {
       width: 640,
       height: 160,
       role: "img",
-      "aria-label": "CT histogram with the transfer function's components; drag a range to move it, its edges to resize",
+      "aria-label":
+        "CT histogram with the transfer function's components; drag a range to move it, its edges to resize",
     });
     this.canvas.addEventListener("pointerdown", (e) => this.onDown(e));
     this.canvas.addEventListener("pointermove", (e) => this.onMove(e));
@@ -212,7 +214,9 @@ export class TransferFunctionEditor {
   private buildForm(): void {
     const c = this.components[this.selected];
     if (!c) {
-      this.form.replaceChildren(h("p", { class: "muted" }, "No components: the CT is not drawn, only organs."));
+      this.form.replaceChildren(
+        h("p", { class: "muted" }, "No components: the CT is not drawn, only organs."),
+      );
       return;
     }
     const field = (label: string, input: HTMLInputElement | HTMLSelectElement) => {
@@ -247,7 +251,9 @@ export class TransferFunctionEditor {
     const profile = h(
       "select",
       {},
-      ...["square", "triangle", "sine", "trapezoid"].map((p) => h("option", { value: p, selected: p === c.profile }, p)),
+      ...["square", "triangle", "sine", "trapezoid"].map((p) =>
+        h("option", { value: p, selected: p === c.profile }, p),
+      ),
     );
     profile.addEventListener("change", () => {
       c.profile = profile.value;
@@ -258,7 +264,11 @@ export class TransferFunctionEditor {
       "select",
       {},
       ...this.components.map((comp, i) =>
-        h("option", { value: i, selected: i === this.selected }, `${i + 1}: ${Math.round(comp.min_hu)}…${Math.round(comp.max_hu)} HU`),
+        h(
+          "option",
+          { value: i, selected: i === this.selected },
+          `${i + 1}: ${Math.round(comp.min_hu)}…${Math.round(comp.max_hu)} HU`,
+        ),
       ),
     );
     chooser.addEventListener("change", () => {

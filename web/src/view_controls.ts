@@ -116,7 +116,12 @@ export function attachCameraControls(
     const s = stream();
     if (!s || e.altKey || e.ctrlKey || e.metaKey) return;
     // Arrows orbit by 10 degrees, with shift they pan by 20 px; +/- zoom by 1.25.
-    const arrows: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    const arrows: Record<string, [number, number]> = {
+      ArrowLeft: [-1, 0],
+      ArrowRight: [1, 0],
+      ArrowUp: [0, -1],
+      ArrowDown: [0, 1],
+    };
     const zooms: Record<string, number> = { "+": 1.25, "=": 1.25, "-": 0.8, _: 0.8 };
     let handled = true;
     if (e.key in arrows) {

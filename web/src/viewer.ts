@@ -49,11 +49,20 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
   const canvas = h("canvas", {
     id: "view3d",
     tabindex: 0,
-    "aria-label": "3D view. Drag to orbit, right- or shift-drag to pan, wheel to zoom; arrow keys orbit, shift+arrows pan, + and - zoom",
+    "aria-label":
+      "3D view. Drag to orbit, right- or shift-drag to pan, wheel to zoom; arrow keys orbit, shift+arrows pan, + and - zoom",
   });
   const frameInfo = h("span", { class: "frame-info", "aria-hidden": "true" });
-  const saveButton = h("button", { id: "save", class: "primary", disabled: true, title: "Save these settings as a new version (Ctrl+S)" }, "Save");
-  const revertButton = h("button", { id: "revert", disabled: true, title: "Back to the saved settings" }, "Revert");
+  const saveButton = h(
+    "button",
+    { id: "save", class: "primary", disabled: true, title: "Save these settings as a new version (Ctrl+S)" },
+    "Save",
+  );
+  const revertButton = h(
+    "button",
+    { id: "revert", disabled: true, title: "Back to the saved settings" },
+    "Revert",
+  );
   const saveStatus = h("span", { id: "save-status", class: "muted", "aria-live": "polite" });
   let state: SessionState | null = null;
   // Input-to-screen latencies of recent frames: shown, and read by bench/dashboard_latency.mjs.
@@ -69,7 +78,12 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
     onFrame: (f, latency) => {
       if (latency !== undefined) {
         lastLatency = latency;
-        frameLog.push({ at: performance.now(), latency_ms: latency, render_ms: f.render_ms, quality: f.quality });
+        frameLog.push({
+          at: performance.now(),
+          latency_ms: latency,
+          render_ms: f.render_ms,
+          quality: f.quality,
+        });
         if (frameLog.length > 2000) frameLog.splice(0, 1000);
       }
       const input = lastLatency === undefined ? "" : ` · input→screen ${lastLatency.toFixed(0)} ms`;
@@ -84,7 +98,8 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
       restoring = null;
       notify(message, "error");
     },
-    onClose: (reason) => notify(`The render session ended: ${reason}. Reload the page to reconnect.`, "error"),
+    onClose: (reason) =>
+      notify(`The render session ended: ${reason}. Reload the page to reconnect.`, "error"),
   });
 
   const change = (patch: Record<string, unknown>) => {
@@ -112,7 +127,11 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
     state = s;
     const settings = s.settings;
     const cam = settings.camera;
-    cameraDistance = Math.hypot(cam.eye[0] - cam.look_at[0], cam.eye[1] - cam.look_at[1], cam.eye[2] - cam.look_at[2]);
+    cameraDistance = Math.hypot(
+      cam.eye[0] - cam.look_at[0],
+      cam.eye[1] - cam.look_at[1],
+      cam.eye[2] - cam.look_at[2],
+    );
     fov = cam.field_of_view_deg;
     organs.update(settings.organs ?? []);
     tf.update(settings.transfer_function?.components ?? []);
@@ -130,7 +149,10 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
     root.dataset.modified = String(s.modified);
     if (first) {
       // The slices start from the saved organ styles and window.
-      slices.patch({ organs: settings.organs, slice: { window_center: settings.slice.window_center, window_width: settings.slice.window_width } });
+      slices.patch({
+        organs: settings.organs,
+        slice: { window_center: settings.slice.window_center, window_width: settings.slice.window_width },
+      });
       void versions.refresh(s.saved_version);
     }
   }
@@ -150,9 +172,17 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
     window.setTimeout(() => stream.send({ type: "state" }), 250);
   };
   const viewButtons = views.map((v) =>
-    h("button", { class: "small", onclick: () => moveTo(v), title: `${v} view (${views.indexOf(v) + 1})` }, v[0].toUpperCase() + v.slice(1)),
+    h(
+      "button",
+      { class: "small", onclick: () => moveTo(v), title: `${v} view (${views.indexOf(v) + 1})` },
+      v[0].toUpperCase() + v.slice(1),
+    ),
   );
-  const resetView = h("button", { class: "small", onclick: () => moveTo("anterior"), title: "Reset the camera (0)" }, "Reset view");
+  const resetView = h(
+    "button",
+    { class: "small", onclick: () => moveTo("anterior"), title: "Reset the camera (0)" },
+    "Reset view",
+  );
   const layout = h(
     "select",
     { id: "layout" },
@@ -177,7 +207,11 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
     { class: "viewer-head" },
     h("a", { href: "#/", class: "back" }, "← Datasets"),
     h("h1", {}, record.name || record.id),
-    h("span", { class: "muted" }, `${record.modality || "CT"} · ${record.dimensions.join(" × ")} · ${record.spacing_mm.map((s) => s.toFixed(2)).join(" × ")} mm`),
+    h(
+      "span",
+      { class: "muted" },
+      `${record.modality || "CT"} · ${record.dimensions.join(" × ")} · ${record.spacing_mm.map((s) => s.toFixed(2)).join(" × ")} mm`,
+    ),
     h("span", { class: "spacer" }),
     saveStatus,
     revertButton,
@@ -201,7 +235,10 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
     section("Lights and quality", lights.element, false),
     section("Saved versions", versions.element),
   );
-  root.replaceChildren(header, h("div", { class: "viewer" }, h("main", { class: "stage" }, toolbar, viewsBox), aside));
+  root.replaceChildren(
+    header,
+    h("div", { class: "viewer" }, h("main", { class: "stage" }, toolbar, viewsBox), aside),
+  );
 
   const frameSize = () => {
     const rect = canvas.getBoundingClientRect();
@@ -247,7 +284,8 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
       save();
       return;
     }
-    if (target.closest("input, select, textarea, [contenteditable]") || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (target.closest("input, select, textarea, [contenteditable]") || e.ctrlKey || e.metaKey || e.altKey)
+      return;
     if (e.key >= "1" && e.key <= "6") {
       moveTo(views[Number(e.key) - 1]);
     } else if (e.key === "0" || e.key === "Home") {

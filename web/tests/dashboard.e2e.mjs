@@ -7,7 +7,14 @@ import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { accessibilityViolations, canvasPixels, meanDifference, parseArgs, Server, settledFrame } from "./harness.mjs";
+import {
+  accessibilityViolations,
+  canvasPixels,
+  meanDifference,
+  parseArgs,
+  Server,
+  settledFrame,
+} from "./harness.mjs";
 
 const args = parseArgs(process.argv.slice(2));
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
@@ -82,7 +89,8 @@ try {
     const box = await page.locator(view).boundingBox();
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
-    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width / 2 + i * 15, box.y + box.height / 2);
+    for (let i = 1; i <= 10; i++)
+      await page.mouse.move(box.x + box.width / 2 + i * 15, box.y + box.height / 2);
     await page.mouse.up();
     seq = await settledFrame(page, view, seq);
     const after = await canvasPixels(page, view);
@@ -106,11 +114,17 @@ try {
 
   await step("saving stores version 1 and disables the button", async () => {
     await page.locator("#save").click();
-    await page.waitForFunction(() => document.querySelector("#save").disabled && /version 1/.test(document.querySelector("#save-status").textContent));
+    await page.waitForFunction(
+      () =>
+        document.querySelector("#save").disabled &&
+        /version 1/.test(document.querySelector("#save-status").textContent),
+    );
     const versions = await api("/api/datasets/abdomen/settings/versions");
     assert.equal(versions.versions.length, 1);
     const saved = await api("/api/datasets/abdomen/settings");
-    const liverLabel = (await api("/api/datasets/abdomen/summary")).organs.find((o) => o.name === "liver").label;
+    const liverLabel = (await api("/api/datasets/abdomen/summary")).organs.find(
+      (o) => o.name === "liver",
+    ).label;
     const style = saved.settings.organs.find((o) => o.label === liverLabel);
     assert.equal(style.visible, false, "the stored settings hide the liver");
     await page.locator('.versions li[data-version="1"]').waitFor();
@@ -120,11 +134,17 @@ try {
     await page.reload();
     const s = await settledFrame(page, view);
     seq = s;
-    assert.equal(await page.locator('.organ-row[data-name="liver"] input[type="checkbox"]').isChecked(), false);
+    assert.equal(
+      await page.locator('.organ-row[data-name="liver"] input[type="checkbox"]').isChecked(),
+      false,
+    );
     assert.ok(await page.locator("#save").isDisabled());
     const reloaded = await canvasPixels(page, view);
     const diff = meanDifference(before, reloaded);
-    assert.ok(diff < 1.5, `the reloaded frame should match the saved view (mean difference ${diff.toFixed(2)})`);
+    assert.ok(
+      diff < 1.5,
+      `the reloaded frame should match the saved view (mean difference ${diff.toFixed(2)})`,
+    );
   });
 
   await step("keyboard: arrow keys orbit the focused view", async () => {
@@ -184,7 +204,11 @@ try {
   await step("cinematic quality is rendered as asked", async () => {
     await page.locator("summary", { hasText: "Lights and quality" }).click();
     await page.locator("#quality").selectOption("cinematic");
-    await page.waitForFunction(() => document.querySelector("#view3d").dataset.quality === "cinematic", null, { timeout: 60000 });
+    await page.waitForFunction(
+      () => document.querySelector("#view3d").dataset.quality === "cinematic",
+      null,
+      { timeout: 60000 },
+    );
     seq = await settledFrame(page, view, seq);
     await page.locator("#quality").selectOption("full");
     seq = await settledFrame(page, view, seq);
@@ -198,7 +222,10 @@ try {
     await page.waitForFunction(() => /version 2/.test(document.querySelector("#save-status").textContent));
     await page.getByRole("button", { name: "Restore version 1" }).click();
     await page.waitForFunction(() => /version 3/.test(document.querySelector("#save-status").textContent));
-    assert.equal(await page.locator('.organ-row[data-name="liver"] input[type="checkbox"]').isChecked(), false);
+    assert.equal(
+      await page.locator('.organ-row[data-name="liver"] input[type="checkbox"]').isChecked(),
+      false,
+    );
     const versions = await api("/api/datasets/abdomen/settings/versions");
     assert.deepEqual(versions.versions.map((v) => v.version).sort(), [1, 2, 3]);
     assert.match(versions.versions.find((v) => v.version === 3).note, /restored version 1/);
@@ -207,16 +234,21 @@ try {
   await step("slice views render axial, coronal and sagittal with the organ overlay", async () => {
     await page.locator("#layout").selectOption("both");
     const seqs = {};
-    for (const o of ["axial", "coronal", "sagittal"]) seqs[o] = await settledFrame(page, `.slice-canvas[data-orientation="${o}"]`);
+    for (const o of ["axial", "coronal", "sagittal"])
+      seqs[o] = await settledFrame(page, `.slice-canvas[data-orientation="${o}"]`);
     const axial = await canvasPixels(page, '.slice-canvas[data-orientation="axial"]');
     await page.locator('.slice-canvas[data-orientation="axial"]').focus();
     await page.keyboard.press("PageUp");
-    await page.waitForFunction(() => /mm/.test(document.querySelector('.slice-canvas[data-orientation="axial"] + figcaption').textContent));
+    await page.waitForFunction(() =>
+      /mm/.test(document.querySelector('.slice-canvas[data-orientation="axial"] + figcaption').textContent),
+    );
     await settledFrame(page, '.slice-canvas[data-orientation="axial"]', seqs.axial);
     const moved = await canvasPixels(page, '.slice-canvas[data-orientation="axial"]');
     assert.ok(meanDifference(axial, moved) > 0.5, "paging moved to another slice");
     // A window preset reaches every slice view, each keeping its own orientation.
-    const axialSeq = await page.$eval('.slice-canvas[data-orientation="axial"]', (c) => Number(c.dataset.seq));
+    const axialSeq = await page.$eval('.slice-canvas[data-orientation="axial"]', (c) =>
+      Number(c.dataset.seq),
+    );
     await page.locator("summary", { hasText: "Slices" }).click();
     await page.getByRole("button", { name: "Bone", exact: true }).click();
     await settledFrame(page, '.slice-canvas[data-orientation="axial"]', axialSeq);
@@ -248,7 +280,12 @@ try {
     // A slow uplink (Chromium's network emulation) so the progress bar is seen moving.
     const cdp = await context.newCDPSession(page);
     await cdp.send("Network.enable");
-    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 20,
+      downloadThroughput: -1,
+      uploadThroughput: 256 * 1024,
+    });
     await page.locator("#upload-file").setInputFiles(small);
     await page.locator("#upload-name").fill("small-ct");
     await page.getByRole("button", { name: "Upload" }).click();
@@ -257,8 +294,16 @@ try {
       return bar && !bar.hidden && bar.value > 0 && bar.value < 1;
     });
     await page.locator('.dataset-card[data-id="small-ct"]').waitFor({ timeout: 60000 });
-    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-    assert.ok(await page.locator("#upload-progress").isHidden(), "the progress bar goes once the upload is done");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+    assert.ok(
+      await page.locator("#upload-progress").isHidden(),
+      "the progress bar goes once the upload is done",
+    );
     const list = await api("/api/datasets");
     assert.ok(list.datasets.some((d) => d.id === "small-ct"));
     await page.getByRole("button", { name: "Delete small-ct" }).click();

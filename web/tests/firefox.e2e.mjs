@@ -19,12 +19,31 @@ const firefoxPath = process.env.VISCERA_FIREFOX ?? "/usr/bin/firefox-esr";
 class Bidi {
   static async launch() {
     const profile = mkdtempSync(join(tmpdir(), "viscera-firefox-"));
-    const child = spawn(firefoxPath, ["--headless", "--no-remote", "--profile", profile, "--remote-debugging-port", "0", "--width", "1280", "--height", "800", "about:blank"], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawn(
+      firefoxPath,
+      [
+        "--headless",
+        "--no-remote",
+        "--profile",
+        profile,
+        "--remote-debugging-port",
+        "0",
+        "--width",
+        "1280",
+        "--height",
+        "800",
+        "about:blank",
+      ],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     let stderr = "";
     const url = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`firefox did not start its BiDi server:\n${stderr}`)), 60000);
+      const timer = setTimeout(
+        () => reject(new Error(`firefox did not start its BiDi server:\n${stderr}`)),
+        60000,
+      );
       child.stderr.on("data", (d) => {
         stderr += d;
         const m = /WebDriver BiDi listening on (ws:\/\/\S+)/.exec(stderr);
@@ -76,7 +95,8 @@ class Bidi {
       target: { context: this.context },
       awaitPromise: true,
     });
-    if (result.type !== "success") throw new Error(`in the page: ${JSON.stringify(result.exceptionDetails?.text ?? result)}`);
+    if (result.type !== "success")
+      throw new Error(`in the page: ${JSON.stringify(result.exceptionDetails?.text ?? result)}`);
     return JSON.parse(result.result.value ?? "null");
   }
 
@@ -97,7 +117,9 @@ class Bidi {
     }
     this.socket.close();
     this.child.kill("SIGTERM");
-    await new Promise((resolve) => (this.child.exitCode !== null ? resolve() : this.child.once("exit", resolve)));
+    await new Promise((resolve) =>
+      this.child.exitCode !== null ? resolve() : this.child.once("exit", resolve),
+    );
     rmSync(this.profile, { recursive: true, force: true });
   }
 }
@@ -105,7 +127,10 @@ class Bidi {
 const pixelsOf = canvasPixelsExpression;
 const seqOf = `Number(document.querySelector("#view3d")?.dataset.seq ?? -1)`;
 const settled = async (bidi, after) => {
-  await bidi.waitFor(`${seqOf} > ${after} && document.querySelector("#view3d").dataset.quality !== "draft"`, `a frame after ${after}`);
+  await bidi.waitFor(
+    `${seqOf} > ${after} && document.querySelector("#view3d").dataset.quality !== "draft"`,
+    `a frame after ${after}`,
+  );
   for (;;) {
     const seq = await bidi.evaluate(seqOf);
     await sleep(400);
@@ -119,8 +144,12 @@ let bidi = null;
 try {
   await server.importAbdomen(args.data, args.python, "abdomen");
   bidi = await Bidi.launch();
-  console.log(`firefox: ${(await bidi.evaluate("navigator.userAgent"))}`);
-  await bidi.send("browsingContext.navigate", { context: bidi.context, url: server.base + "/", wait: "complete" });
+  console.log(`firefox: ${await bidi.evaluate("navigator.userAgent")}`);
+  await bidi.send("browsingContext.navigate", {
+    context: bidi.context,
+    url: server.base + "/",
+    wait: "complete",
+  });
   await bidi.waitFor(
     `(() => { const i = document.querySelector('.dataset-card[data-id="abdomen"] img'); return !!i && i.complete && i.naturalWidth === 160; })()`,
     "the abdomen's card with its thumbnail",
@@ -134,7 +163,9 @@ try {
   assert.ok(mean > 2, `the frame shows something (mean grey ${mean.toFixed(2)})`);
   console.log("ok   the viewer draws streamed frames");
 
-  const rect = await bidi.evaluate(`(() => { const r = document.querySelector("#view3d").getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })()`);
+  const rect = await bidi.evaluate(
+    `(() => { const r = document.querySelector("#view3d").getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })()`,
+  );
   const x = Math.round(rect[0] + rect[2] / 2);
   const y = Math.round(rect[1] + rect[3] / 2);
   await bidi.send("input.performActions", {
@@ -147,7 +178,12 @@ try {
         actions: [
           { type: "pointerMove", x, y },
           { type: "pointerDown", button: 0 },
-          ...Array.from({ length: 10 }, (_, i) => ({ type: "pointerMove", x: x + (i + 1) * 15, y, duration: 20 })),
+          ...Array.from({ length: 10 }, (_, i) => ({
+            type: "pointerMove",
+            x: x + (i + 1) * 15,
+            y,
+            duration: 20,
+          })),
           { type: "pointerUp", button: 0 },
         ],
       },
@@ -160,7 +196,9 @@ try {
   console.log("ok   a mouse drag orbits and enables save");
 
   before = after;
-  await bidi.evaluate(`(document.querySelector('.organ-row[data-name="liver"] input[type="checkbox"]').click(), true)`);
+  await bidi.evaluate(
+    `(document.querySelector('.organ-row[data-name="liver"] input[type="checkbox"]').click(), true)`,
+  );
   seq = await settled(bidi, seq);
   after = await bidi.evaluate(pixelsOf("#view3d"));
   assert.ok(meanDifference(before, after) > 0.5, "hiding the liver changes the frame");

@@ -29,9 +29,13 @@ export class Server {
     const log = join(scratch, "server.log");
     const { openSync } = await import("node:fs");
     const fd = openSync(log, "w");
-    const child = spawn(viscera, ["serve", "--data", data, "--port", "0", "--port-file", portFile, "--ui-dir", uiDir, ...extra], {
-      stdio: ["ignore", fd, fd],
-    });
+    const child = spawn(
+      viscera,
+      ["serve", "--data", data, "--port", "0", "--port-file", portFile, "--ui-dir", uiDir, ...extra],
+      {
+        stdio: ["ignore", fd, fd],
+      },
+    );
     const server = new Server(child, scratch, data, log);
     for (let i = 0; i < 300 && !(existsSync(portFile) && statSync(portFile).size > 0); i++) {
       if (child.exitCode !== null) break;
@@ -74,7 +78,8 @@ export class Server {
       duplex: "half",
       headers: { "Content-Type": "application/zip", "Content-Length": String(statSync(zip).size) },
     });
-    if (response.status !== 201) throw new Error(`import of ${id}: ${response.status} ${await response.text()}`);
+    if (response.status !== 201)
+      throw new Error(`import of ${id}: ${response.status} ${await response.text()}`);
     return response.json();
   }
 
@@ -137,7 +142,14 @@ export async function settledFrame(page, selector, afterSeq = -1) {
 export async function accessibilityViolations(page, axePath) {
   await page.addScriptTag({ path: axePath });
   return page.evaluate(async () => {
-    const result = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+    const result = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    }));
   });
 }
