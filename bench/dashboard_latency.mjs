@@ -11,11 +11,7 @@ import { parseArgs, Server, settledFrame } from "../web/tests/harness.mjs";
 
 const require = createRequire(new URL("../web/package.json", import.meta.url));
 const { chromium } = require("playwright-core");
-const argv = process.argv.slice(2);
-const args = parseArgs([
-  ...argv,
-  ...(argv.includes("--out") ? [] : ["--out", "/tmp"]),
-]);
+const args = parseArgs(process.argv.slice(2), ["viscera", "data", "ui-dir"]);
 const seconds = Number(args.seconds ?? 15);
 
 function stats(latencies, duration, inputs) {

@@ -19,29 +19,21 @@ struct Counts {
   std::array<int64_t, kMaxRenderLabel + 1> per_label{};
 };
 
-// One pass in the volume's own brick order (memory order: each brick's voxels are contiguous).
+// One pass, slabs of slices per worker, each counting into its own histogram.
 Counts CountVoxels(const RenderVolume& volume, int min_hu, int max_hu) {
   const Index3 n = volume.geometry().size;
-  const std::array<int, 3> bricks = volume.brick_counts();
-  constexpr int64_t kEdge = kBrickSize;
-  const int64_t workers = std::max<int64_t>(1, std::min<int64_t>(WorkerCount(), bricks[2]));
+  const int64_t workers = std::max<int64_t>(1, std::min<int64_t>(WorkerCount(), n[2]));
   const size_t hu_values = static_cast<size_t>(max_hu - min_hu + 1);
   std::vector<Counts> partial(static_cast<size_t>(workers));
   ParallelFor(0, workers, [&](int64_t t) {
     Counts& c = partial[static_cast<size_t>(t)];
     c.per_hu.assign(hu_values, 0);
-    for (int64_t bz = bricks[2] * t / workers; bz < bricks[2] * (t + 1) / workers; ++bz) {
-      for (int64_t by = 0; by < bricks[1]; ++by) {
-        for (int64_t bx = 0; bx < bricks[0]; ++bx) {
-          for (int64_t k = bz * kEdge; k < std::min(n[2], (bz + 1) * kEdge); ++k) {
-            for (int64_t j = by * kEdge; j < std::min(n[1], (by + 1) * kEdge); ++j) {
-              for (int64_t i = bx * kEdge; i < std::min(n[0], (bx + 1) * kEdge); ++i) {
-                const int hu = std::clamp<int>(volume.HuAt(i, j, k), min_hu, max_hu);
-                ++c.per_hu[static_cast<size_t>(hu - min_hu)];
-                ++c.per_label[volume.LabelAt(i, j, k)];
-              }
-            }
-          }
+    for (int64_t k = n[2] * t / workers; k < n[2] * (t + 1) / workers; ++k) {
+      for (int64_t j = 0; j < n[1]; ++j) {
+        for (int64_t i = 0; i < n[0]; ++i) {
+          const int hu = std::clamp<int>(volume.HuAt(i, j, k), min_hu, max_hu);
+          ++c.per_hu[static_cast<size_t>(hu - min_hu)];
+          ++c.per_label[volume.LabelAt(i, j, k)];
         }
       }
     }

@@ -43,7 +43,6 @@ export class RenderStream {
   private readonly sentAt = new Map<number, number>();
   private lastDrawnInput = 0;
   state: SessionState | null = null;
-  lastFrame: FrameHeader | null = null;
 
   constructor(
     readonly dataset: string,
@@ -69,10 +68,6 @@ export class RenderStream {
     this.closedByUs = true;
     this.socket?.close();
     this.socket = null;
-  }
-
-  get isOpen(): boolean {
-    return this.socket?.readyState === WebSocket.OPEN;
   }
 
   // Sends a message and returns its input id (echoed by the frames that show it).
@@ -129,7 +124,6 @@ export class RenderStream {
         const frame: { header: FrameHeader; jpeg: Blob } = this.pendingFrame;
         this.pendingFrame = null;
         await this.draw(frame.jpeg);
-        this.lastFrame = frame.header;
         const c = this.canvas;
         c.dataset.seq = String(frame.header.seq);
         c.dataset.inputId = String(frame.header.input_id);

@@ -64,7 +64,7 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
     "Revert",
   );
   const saveStatus = h("span", { id: "save-status", class: "muted", "aria-live": "polite" });
-  let state: SessionState | null = null;
+  let seenState = false; // the first state also starts the slices and the versions list
   // Input-to-screen latencies of recent frames: shown, and read by bench/dashboard_latency.mjs.
   let lastLatency: number | undefined;
   const frameLog: { at: number; latency_ms: number; render_ms: number; quality: string }[] = [];
@@ -123,8 +123,8 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
       stream.send({ type: "save", note: `restored version ${restoring}` });
       restoring = null;
     }
-    const first = state === null;
-    state = s;
+    const first = !seenState;
+    seenState = true;
     const settings = s.settings;
     const cam = settings.camera;
     cameraDistance = Math.hypot(
@@ -145,8 +145,6 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
       : s.saved_version > 0
         ? `Saved · version ${s.saved_version}`
         : "Default settings";
-    root.dataset.savedVersion = String(s.saved_version);
-    root.dataset.modified = String(s.modified);
     if (first) {
       // The slices start from the saved organ styles and window.
       slices.patch({

@@ -2,17 +2,26 @@
 // abdomen dataset, Debian's Chromium driven by playwright-core, and frame comparisons done on
 // the canvas's pixels.
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, createReadStream, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  createReadStream,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-export function parseArgs(argv) {
+export function parseArgs(argv, required = ["viscera", "data", "ui-dir", "out"]) {
   const args = {};
   for (let i = 0; i < argv.length; i++) {
     if (argv[i].startsWith("--")) args[argv[i].slice(2)] = argv[++i];
   }
-  for (const key of ["viscera", "data", "ui-dir", "out"]) {
+  for (const key of required) {
     if (!args[key]) throw new Error(`missing --${key}`);
   }
   args.chromium = args.chromium ?? process.env.VISCERA_CHROMIUM ?? "/usr/bin/chromium";
@@ -24,10 +33,9 @@ export class Server {
   static async start(viscera, uiDir, extra = []) {
     const scratch = mkdtempSync(join(tmpdir(), "viscera-e2e-"));
     const data = join(scratch, "data");
-    execFileSync("mkdir", ["-p", data]);
+    mkdirSync(data, { recursive: true });
     const portFile = join(scratch, "port");
     const log = join(scratch, "server.log");
-    const { openSync } = await import("node:fs");
     const fd = openSync(log, "w");
     const child = spawn(
       viscera,
