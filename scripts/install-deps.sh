@@ -18,6 +18,8 @@ build_packages=(
   libturbojpeg0-dev                  # streamed frames
   libtorch-dev                       # TorchScript runtime for segmentation (CPU)
   libopenblas0-openmp                # fast BLAS for libtorch: ~10x over the reference BLAS
+  libpocketsphinx-dev pocketsphinx-en-us  # offline speech recognition (voice commands)
+  libespeak-ng-dev                   # spoken replies
 )
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -29,6 +31,7 @@ test_packages=(
   dicom3tools                        # dciodvfy: validates our DICOM SEG and RTSTRUCT
   xvfb xauth                         # X display for VTK's volume mappers in bench/render_vs_vtk.py
   chromium firefox-esr fonts-dejavu-core  # the dashboard's browser tests (web/tests)
+  espeak-ng flite sox libsox-fmt-base # synthetic spoken commands + noise for the speech tests
 )
 
 packages=("${build_packages[@]}")

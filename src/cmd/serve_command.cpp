@@ -28,6 +28,8 @@ struct Flags {
   std::string port_file;
   int64_t max_upload_mb = 4096;
   int io_threads = 1;
+  std::string intents_file;
+  std::string project = "viscera";
 };
 
 Status ParseRoles(const std::string& text, ServiceOptions& options) {
@@ -83,6 +85,8 @@ Status Run(const Flags& flags) {
   options.allowed_origins = flags.allowed_origins;
   options.max_upload_bytes = flags.max_upload_mb << 20;
   options.io_threads = flags.io_threads;
+  options.intents_file = flags.intents_file;
+  options.project = flags.project;
 
   // Every thread inherits the blocked signals; this one waits for them and drains the service.
   sigset_t signals;
@@ -139,6 +143,11 @@ void RegisterServe(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1, 1 << 20));
   command->add_option("--io-threads", flags->io_threads, "Network threads (default 1)")
       ->check(CLI::Range(1, 64));
+  command->add_option("--intents", flags->intents_file,
+                      "Voice and text command intents (JSON; default $VISCERA_INTENTS, else "
+                      "data/voice/intents.json)");
+  command->add_option("--project", flags->project,
+                      "Project name in GET /<project>/process_query (default viscera)");
   command->callback([flags, exit_code] {
     Status status = Run(*flags);
     if (!status) *exit_code = ReportError(status.error());

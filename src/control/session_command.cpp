@@ -19,8 +19,9 @@ constexpr double kMinZoom = 0.05, kMaxZoom = 20;
 constexpr int kMinImageSide = 16, kMaxImageSide = 4096;
 
 // In the order of SessionAction's alternatives.
-constexpr const char* kTypes[] = {"orbit",  "pan",   "zoom", "view",  "settings",
-                                  "resize", "still", "save", "reset", "state"};
+constexpr const char* kTypes[] = {"orbit",  "pan",    "zoom",       "view",  "settings",
+                                  "resize", "still",  "save",       "reset", "state",
+                                  "query",  "listen", "listen_end", "voice"};
 static_assert(std::size(kTypes) == std::variant_size_v<SessionAction>);
 
 // A member that defaults when absent.
@@ -85,8 +86,31 @@ SessionAction ReadAction(const json& v, const std::string& type) {
     });
     return save;
   }
+  if (type == "query") {
+    OnlyFields(v, type, {"type", "id", "text"});
+    const std::string text =
+        StringUpTo(Required(v, type, "text"), Join(type, "text"), kMaxQueryChars);
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+      Fail(Join(type, "text"), "is empty");
+    return QueryCommand{text};
+  }
+  if (type == "listen") {
+    OnlyFields(v, type, {"type", "id", "sample_rate"});
+    ListenCommand listen;
+    Optional(v, type, "sample_rate", [&](const json& x, const std::string& p) {
+      listen.sample_rate = static_cast<int>(IntegerIn(x, p, kListenSampleRate, kListenSampleRate));
+    });
+    return listen;
+  }
+  if (type == "voice") {
+    OnlyFields(v, type, {"type", "id", "spoken_replies"});
+    const json& spoken = Required(v, type, "spoken_replies");
+    if (!spoken.is_boolean()) Fail(Join(type, "spoken_replies"), "must be true or false");
+    return VoiceCommand{spoken.get<bool>()};
+  }
   // The commands without parameters.
   OnlyFields(v, type, {"type", "id"});
+  if (type == "listen_end") return ListenEndCommand{};
   if (type == "still") return StillCommand{};
   if (type == "reset") return ResetCommand{};
   return StateCommand{};

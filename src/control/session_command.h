@@ -12,6 +12,12 @@
 //   {"type": "save", "note": "..."}                              note up to 500 characters
 //   {"type": "reset"}                                            the dataset's saved settings
 //   {"type": "state"}                                            send the current state
+// Voice and text commands (voice/dialog_manager.h; the socket answers with "reply"):
+//   {"type": "query", "id": 9, "text": "hide the liver"}         up to 500 characters
+//   {"type": "listen", "id": 9, "sample_rate": 16000}            binary messages follow: 16 kHz
+//                                                                mono 16-bit little-endian PCM
+//   {"type": "listen_end"}                                       the user stopped speaking
+//   {"type": "voice", "spoken_replies": false}                   replies as text only
 // Numbers left out take the defaults below; fields a type does not have are refused.
 #pragma once
 
@@ -35,6 +41,8 @@ constexpr size_t kMaxSessionMessageBytes = 64 * 1024;
 // Input ids are what JavaScript counts exactly (2^53 - 1).
 constexpr int64_t kMaxSessionInputId = (int64_t{1} << 53) - 1;
 constexpr size_t kMaxSaveNoteChars = 500;
+constexpr size_t kMaxQueryChars = 500;
+constexpr int kListenSampleRate = 16000;  // the only rate the recogniser takes
 
 struct OrbitCommand {
   double yaw_deg = 0, pitch_deg = 0;  // each -360..360
@@ -61,10 +69,21 @@ struct SaveCommand {
 };
 struct ResetCommand {};  // back to the dataset's saved (or default) settings
 struct StateCommand {};  // send the current state
+struct QueryCommand {
+  std::string text;  // a typed (or otherwise transcribed) sentence, 1..kMaxQueryChars
+};
+struct ListenCommand {
+  int sample_rate = kListenSampleRate;
+};
+struct ListenEndCommand {};
+struct VoiceCommand {
+  bool spoken_replies = true;
+};
 
 using SessionAction =
     std::variant<OrbitCommand, PanCommand, ZoomCommand, ViewCommand, SettingsCommand, ResizeCommand,
-                 StillCommand, SaveCommand, ResetCommand, StateCommand>;
+                 StillCommand, SaveCommand, ResetCommand, StateCommand, QueryCommand, ListenCommand,
+                 ListenEndCommand, VoiceCommand>;
 
 struct SessionCommand {
   int64_t id = 0;  // the client's input id, 0..kMaxSessionInputId, echoed in frames

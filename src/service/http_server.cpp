@@ -161,11 +161,11 @@ class WebSocketSession : public WebSocketPeer,
 
   void Deliver(bool binary, size_t bytes, const std::string& data) {
     const int64_t limit = server_.options.max_websocket_message_bytes;
-    if (binary) {
-      handler_->OnRefused("binary messages are not accepted on this socket");
-    } else if (static_cast<int64_t>(bytes) > limit) {
+    if (static_cast<int64_t>(bytes) > limit) {
       handler_->OnRefused("message of " + std::to_string(bytes) + " bytes refused (limit " +
                           std::to_string(limit) + ")");
+    } else if (binary) {
+      handler_->OnBinary(data);
     } else {
       handler_->OnText(data);
     }

@@ -39,7 +39,12 @@ class WebSocketHandler {
   virtual ~WebSocketHandler() = default;
   virtual void OnOpen(std::shared_ptr<WebSocketPeer> peer) = 0;
   virtual void OnText(const std::string& text) = 0;
-  // A binary message, or a text one over the size limit (`oversized`, data empty).
+  // A binary message within the size limit; refused unless the handler takes them.
+  virtual void OnBinary(const std::string& data) {
+    (void)data;
+    OnRefused("binary messages are not accepted on this socket");
+  }
+  // A message over the size limit, or a binary one the handler does not take.
   virtual void OnRefused(const std::string& reason) = 0;
   virtual void OnClose() = 0;
 };

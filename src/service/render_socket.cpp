@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "core/log.h"
+#include "service/voice_channel.h"
 
 namespace viscera {
 
@@ -30,6 +31,24 @@ class RenderSocket : public WebSocketHandler, public std::enable_shared_from_thi
                                            {"dataset", session_->scene().dataset_id}}));
     peer->SendText(session_->StateJson());
     context_.scheduler.Add(session_);
+    if (context_.voice && context_.voice_work) {
+      std::weak_ptr<RenderSocket> weak = weak_from_this();
+      VoiceChannel::Hooks hooks;
+      hooks.send_text = [weak](std::string text) {
+        if (auto self = weak.lock()) self->Send(std::move(text));
+      };
+      hooks.save = [weak](int64_t input_id, std::string note) {
+        if (auto self = weak.lock()) self->Save(input_id, std::move(note));
+      };
+      hooks.neighbour_dataset = [this_context = context_,
+                                 dataset = session_->scene().dataset_id](int step) {
+        return this_context.neighbour_dataset ? this_context.neighbour_dataset(dataset, step)
+                                              : std::string();
+      };
+      hooks.wake_renderer = [scheduler = &context_.scheduler] { scheduler->Wake(); };
+      voice_ = std::make_shared<VoiceChannel>(session_, *context_.voice, *context_.voice_work,
+                                              std::move(hooks));
+    }
     LogInfo("session " + session_->id() + " opened on dataset " + session_->scene().dataset_id);
   }
 
@@ -40,10 +59,32 @@ class RenderSocket : public WebSocketHandler, public std::enable_shared_from_thi
       Save(command->id, save->note);
       return;
     }
+    if (IsVoiceMessage(command->action)) {
+      if (!voice_) {
+        return Refuse(command->id, MakeError(ErrorCode::kUnsupported,
+                                             "voice and text commands are not enabled on this "
+                                             "server (no intents file)"));
+      }
+      if (const auto* query = std::get_if<QueryCommand>(&command->action)) {
+        voice_->Query(command->id, query->text);
+      } else if (std::holds_alternative<ListenCommand>(command->action)) {
+        voice_->Listen(command->id);
+      } else if (std::holds_alternative<ListenEndCommand>(command->action)) {
+        voice_->ListenEnd();
+      } else if (const auto* v = std::get_if<VoiceCommand>(&command->action)) {
+        voice_->SetSpokenReplies(v->spoken_replies);
+      }
+      return;
+    }
     auto applied = session_->Apply(*command, std::chrono::steady_clock::now());
     if (!applied.ok()) return Refuse(command->id, applied.error());
     if (*applied) Send(session_->StateJson());
     context_.scheduler.Wake();
+  }
+
+  void OnBinary(const std::string& data) override {
+    if (!voice_) return OnRefused("binary messages are not accepted on this socket");
+    voice_->Audio(data);
   }
 
   void OnRefused(const std::string& reason) override {
@@ -88,8 +129,16 @@ class RenderSocket : public WebSocketHandler, public std::enable_shared_from_thi
     });
   }
 
+  static bool IsVoiceMessage(const SessionAction& action) {
+    return std::holds_alternative<QueryCommand>(action) ||
+           std::holds_alternative<ListenCommand>(action) ||
+           std::holds_alternative<ListenEndCommand>(action) ||
+           std::holds_alternative<VoiceCommand>(action);
+  }
+
   std::shared_ptr<RenderSession> session_;
   RenderSocketContext context_;
+  std::shared_ptr<VoiceChannel> voice_;
   std::weak_ptr<WebSocketPeer> peer_;  // the peer holds this handler: no cycle
 };
 
@@ -121,6 +170,14 @@ std::string SessionRegistry::ListJson() const {
     if (auto s = weak.lock()) list.push_back({{"id", s->id()}, {"dataset", s->scene().dataset_id}});
   }
   return JsonText(nlohmann::json{{"sessions", list}});
+}
+
+std::shared_ptr<RenderSession> SessionRegistry::Find(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& weak : sessions_) {
+    if (auto s = weak.lock(); s && s->id() == id) return s;
+  }
+  return nullptr;
 }
 
 size_t SessionRegistry::size() const {

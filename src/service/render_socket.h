@@ -1,10 +1,13 @@
 // A render session's WebSocket: parses each client message through the control layer (one
 // validation for every setting), applies it to the session and wakes the render thread; replies
-// with state, errors and save results as JSON text. A message that is not valid gets an error
-// naming the problem and the connection stays open.
+// with state, errors and save results as JSON text. Voice and text commands (query, listen,
+// binary audio, listen_end, voice) go to the session's VoiceChannel (service/voice_channel.h). A
+// message that is not valid gets an error naming the problem and the connection stays open.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "service/http_server.h"
 #include "service/metrics.h"
@@ -16,6 +19,7 @@
 namespace viscera {
 
 class SessionRegistry;
+class VoiceCommands;
 
 struct RenderSocketContext {
   RenderScheduler& scheduler;
@@ -23,6 +27,11 @@ struct RenderSocketContext {
   TaskQueue& slow_work;  // settings saves
   ServiceMetrics& metrics;
   SessionRegistry& registry;
+  // Voice and text commands; null when the intents file could not be loaded.
+  VoiceCommands* voice = nullptr;
+  TaskQueue* voice_work = nullptr;
+  // The dataset `step` places after `current` in the list (next/previous dataset); "" if none.
+  std::function<std::string(const std::string& current, int step)> neighbour_dataset;
 };
 
 std::shared_ptr<WebSocketHandler> MakeRenderSocket(std::shared_ptr<RenderSession> session,
@@ -35,6 +44,7 @@ class SessionRegistry {
   void Remove(const RenderSession* session);
   // {"sessions": [{"id": ..., "dataset": ...}]}
   std::string ListJson() const;
+  std::shared_ptr<RenderSession> Find(const std::string& id) const;  // null when not open
   size_t size() const;
 
  private:

@@ -16,6 +16,7 @@
 #include "service/scene_source.h"
 #include "service/service_routes.h"
 #include "service/task_queue.h"
+#include "service/voice_commands.h"
 
 namespace viscera {
 
@@ -38,6 +39,8 @@ struct Service::Impl {
   std::unique_ptr<RenderScheduler> scheduler;
   SessionRegistry registry;
   std::unique_ptr<TaskQueue> slow_work;
+  std::unique_ptr<VoiceCommands> voice;
+  std::unique_ptr<TaskQueue> voice_work;  // recognition and speech, off the network thread
   Router router;
   std::unique_ptr<HttpServer> server;
   // Notices datasets added to the data dir by other programs (viscera segment -o DIR/name).
@@ -67,8 +70,28 @@ struct Service::Impl {
     VISCERA_ASSIGN_OR_RETURN(StartingSettings start, scenes->Starting(*scene));
     auto session = std::make_shared<RenderSession>(RandomHexTag(16), std::move(scene),
                                                    std::move(start), width, height);
-    return MakeRenderSocket(std::move(session), RenderSocketContext{*scheduler, *scenes, *slow_work,
-                                                                    metrics, registry});
+    RenderSocketContext context{*scheduler, *scenes, *slow_work, metrics,
+                                registry,   nullptr, nullptr,    {}};
+    context.voice = voice.get();
+    context.voice_work = voice_work.get();
+    if (catalog) {
+      context.neighbour_dataset = [this](const std::string& current, int step) {
+        return NeighbourDataset(current, step);
+      };
+    }
+    return MakeRenderSocket(std::move(session), context);
+  }
+
+  // The dataset `step` places after `current` in the catalog's order, wrapping around.
+  std::string NeighbourDataset(const std::string& current, int step) {
+    const std::vector<DatasetRecord> list = catalog->List();
+    if (list.empty()) return "";
+    long at = 0;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (list[i].id == current) at = static_cast<long>(i);
+    }
+    const long n = static_cast<long>(list.size());
+    return list[static_cast<size_t>(((at + step) % n + n) % n)].id;
   }
 
   void AddSystemRoutes() {
@@ -154,7 +177,14 @@ Expected<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
       return std::make_pair(loaded.scenes, loaded.bytes);
     };
   }
+  VISCERA_ASSIGN_OR_RETURN(
+      impl->voice, VoiceCommands::Load(
+                       options.intents_file.empty() ? DefaultIntentsPath() : options.intents_file,
+                       options.project));
+  impl->voice_work = std::make_unique<TaskQueue>(1);
   impl->AddSystemRoutes();
+  AddVoiceRoutes(impl->router, VoiceRoutesContext{*impl->voice, &impl->registry,
+                                                  impl->scheduler.get(), impl->scenes.get()});
   if (options.datasets_role) {
     AddDatasetRoutes(impl->router, DatasetRoutesContext{*impl->catalog, *impl->scenes,
                                                         options.scratch_dir, options.model_dir});
@@ -227,6 +257,7 @@ void Service::Stop() {
   impl_->rescan_wake.notify_all();
   if (impl_->rescanner.joinable()) impl_->rescanner.join();
   if (impl_->server) impl_->server->Stop();
+  impl_->voice_work.reset();  // commands in flight finish (their saves queue on slow_work)
   if (impl_->scheduler) impl_->scheduler->Stop();
   impl_->slow_work.reset();  // finishes saves already accepted
   impl_->server.reset();

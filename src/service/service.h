@@ -28,6 +28,10 @@ struct ServiceOptions {
   int64_t max_upload_bytes = int64_t{4} << 30;
   int io_threads = 1;
   double rescan_seconds = 2;  // how often the data dir is checked for new datasets
+  // Voice and text commands: the intents file (empty: DefaultIntentsPath()) and the project name
+  // of GET /<project>/process_query.
+  std::filesystem::path intents_file;
+  std::string project = "viscera";
 };
 
 class Service {
