@@ -21,7 +21,8 @@ const viscera::DialogManager& Shipped() {
 
 void CheckMatch(const viscera::IntentMatch& m) {
   if (m.confidence < 0 || m.confidence > 1 || m.reply.empty()) __builtin_trap();
-  (void)m.ToJson().dump();
+  // As the service writes it (invalid UTF-8 replaced).
+  (void)m.ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace

@@ -14,6 +14,13 @@
 
 namespace viscera {
 
+namespace {
+
+// Listening that hears no word for this long ends by itself (a muted or forgotten microphone).
+constexpr int64_t kNoSpeechSamples = 8 * kListenSampleRate;
+
+}  // namespace
+
 std::string Base64(std::string_view bytes) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -80,6 +87,7 @@ void VoiceChannel::Listen(int64_t input_id) {
     self->listening_ = true;
     self->listen_id_ = input_id;
     self->last_partial_.clear();
+    self->samples_heard_ = 0;
     self->Send({{"type", "listening"}, {"active", true}, {"input_id", input_id}});
   });
 }
@@ -97,6 +105,7 @@ void VoiceChannel::Audio(std::string pcm) {
       const auto lo = static_cast<uint8_t>(pcm[2 * i]), hi = static_cast<uint8_t>(pcm[2 * i + 1]);
       samples[i] = static_cast<int16_t>(static_cast<uint16_t>(lo | hi << 8));
     }
+    self->samples_heard_ += static_cast<int64_t>(samples.size());
     auto update = self->recognizer_->Feed(samples);
     if (!update.ok()) {
       self->StopListening(update.error().message);
@@ -106,7 +115,9 @@ void VoiceChannel::Audio(std::string pcm) {
       self->last_partial_ = update->partial;
       self->Send({{"type", "transcript"}, {"text", update->partial}, {"final", false}});
     }
-    if (update->speech_ended) self->FinishListening();
+    if (update->speech_ended ||
+        (self->samples_heard_ > kNoSpeechSamples && self->last_partial_.empty()))
+      self->FinishListening();
   });
 }
 

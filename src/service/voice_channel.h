@@ -59,6 +59,7 @@ class VoiceChannel : public std::enable_shared_from_this<VoiceChannel> {
   bool listening_ = false;
   int64_t listen_id_ = 0;
   std::string last_partial_;
+  int64_t samples_heard_ = 0;  // this utterance's, for the no-speech timeout
   bool spoken_replies_ = true;
 };
 

@@ -11,8 +11,8 @@ namespace viscera {
 namespace {
 
 constexpr size_t kLongestSentence = 1000;  // characters; commands are a few words
-constexpr double kTypoCredit = 0.8;     // a word matched within typo distance
-constexpr double kUnknownBelow = 0.51;  // at or under half the words: nothing to suggest
+constexpr double kTypoCredit = 0.8;        // a word matched within typo distance
+constexpr double kUnknownBelow = 0.51;     // at or under half the words: nothing to suggest
 
 // One piece of the heard sentence: a word, or words that fill a slot. A piece can fill several
 // slots ("left": a direction or a side; "lung": a structure or a preset); the example it is
@@ -66,9 +66,7 @@ std::optional<nlohmann::json> SlotValueTypo(const Unit& unit, const std::string&
   auto values = catalog.slot_values.find(placeholder.substr(1, placeholder.size() - 2));
   if (values == catalog.slot_values.end()) return std::nullopt;
   for (const auto& [spoken, value] : values->second) {
-    if (spoken.find(' ') == std::string::npos &&
-        EditDistance(unit.literal, spoken) <= TypoAllowance(spoken))
-      return value;
+    if (spoken.find(' ') == std::string::npos && WithinTypo(unit.literal, spoken)) return value;
   }
   return std::nullopt;
 }

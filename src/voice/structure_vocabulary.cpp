@@ -75,7 +75,7 @@ std::optional<std::string> StructureVocabulary::KnownWord(const std::string& wor
   int best = allowance + 1;
   std::string nearest;
   for (const auto& known : words_) {
-    if (known.size() < 4) continue;
+    if (known.size() < 4 || !WithinTypo(word, known)) continue;
     const int d = EditDistance(word, known);
     if (d < best) {
       best = d;
@@ -116,8 +116,9 @@ std::set<int> StructureVocabulary::Resolve(const std::vector<std::string>& words
   std::set<int> best;
   size_t fewest_extra = std::numeric_limits<size_t>::max();
   for (const auto& [label, entry] : labels_) {
+    const std::vector<std::string>& words_of_label = entry.words;
     const bool covers = std::all_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
-      return std::find(entry.words.begin(), entry.words.end(), w) != entry.words.end();
+      return std::find(words_of_label.begin(), words_of_label.end(), w) != words_of_label.end();
     });
     if (!covers) continue;
     // "kidney" names the kidneys, not the kidney cysts: fewest words beyond the ones said.

@@ -51,6 +51,15 @@ int TypoAllowance(std::string_view word) {
   return word.size() < 7 ? 1 : 2;
 }
 
+bool WithinTypo(std::string_view heard, std::string_view known) {
+  const int allowance = TypoAllowance(known);
+  if (allowance == 0) return heard == known;
+  const auto longer = std::max(heard.size(), known.size());
+  const auto shorter = std::min(heard.size(), known.size());
+  if (longer - shorter > static_cast<size_t>(allowance)) return false;
+  return EditDistance(heard, known) <= allowance;
+}
+
 std::string SingularOf(std::string_view word) {
   std::string w(word);
   if (w.size() > 4 && w.ends_with("ies")) return w.substr(0, w.size() - 3) + "y";

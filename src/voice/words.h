@@ -20,6 +20,9 @@ int EditDistance(std::string_view a, std::string_view b);
 // The edits a typo may have for words this long: 0 under 4 letters, 1 under 7, else 2.
 int TypoAllowance(std::string_view word);
 
+// True when `heard` is `known` with at most TypoAllowance(known) edits (cheap length check first).
+bool WithinTypo(std::string_view heard, std::string_view known);
+
 // "kidneys" -> "kidney", "ribs" -> "rib", "vessels" -> "vessel"; other words unchanged.
 std::string SingularOf(std::string_view word);
 

@@ -179,6 +179,15 @@ TEST_F(VoiceApiTest, SpokenCommandsAreRecognisedFromStreamedAudio) {
   ASSERT_TRUE(frame.ok()) << frame.error().ToString();
   EXPECT_GT(MeanFrameDifference(*first, *frame), 0.5) << "hiding the liver changed nothing";
 
+  // Silence ends listening by itself after 8 s, with nothing done.
+  ASSERT_TRUE(client->Send(R"({"type": "listen", "id": 22})").ok());
+  for (int i = 0; i < 90; ++i)
+    ASSERT_TRUE(client->socket().SendBinary(std::string(3200, '\0')).ok());
+  auto silent = client->WaitForText("reply");
+  ASSERT_TRUE(silent.ok()) << silent.error().ToString();
+  EXPECT_EQ((*silent)["input_id"], 22);
+  EXPECT_FALSE((*silent)["applied"].get<bool>());
+
   // Audio that is not whole samples stops listening with an error.
   ASSERT_TRUE(client->Send(R"({"type": "listen", "id": 21})").ok());
   ASSERT_TRUE(client->socket().SendBinary(std::string(3, '\0')).ok());

@@ -315,6 +315,10 @@ TEST(DialogManagerTest, UnsureMatchesAskBack) {
   EXPECT_LT(m.confidence, Abdomen().catalog().confidence_threshold);
   EXPECT_EQ(m.reply, "Did you mean hide the liver?");
   EXPECT_EQ(m.confirmed_reply, "Hiding the liver.");
+  // A bare organ name is not a command either.
+  const IntentMatch bare = Abdomen().Understand("the spleen");
+  EXPECT_TRUE(bare.needs_confirmation) << bare.ToJson().dump();
+  EXPECT_EQ(bare.reply, "Did you mean hide the spleen?");
 }
 
 TEST(DialogManagerTest, StructuresComeFromTheDatasetsLabels) {

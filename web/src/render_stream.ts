@@ -1,6 +1,7 @@
 // One render session: a WebSocket to /api/render (src/control/session_command.h has the messages)
 // and the canvas its JPEG frames are drawn on. Frames are binary: uint32 LE header length, a JSON
-// header {type, input_id, seq, width, height, quality, render_ms}, then the JPEG.
+// header {type, input_id, seq, width, height, quality, render_ms}, then the JPEG. The page's binary
+// messages are microphone audio after a "listen" message (command_panel.ts).
 import { withToken } from "./api";
 
 export interface FrameHeader {
@@ -32,6 +33,8 @@ export interface StreamEvents {
   onSaved?: (version: number) => void;
   onError?: (message: string) => void;
   onClose?: (reason: string) => void;
+  // Text messages of other types (the voice messages: listening, transcript, reply).
+  onMessage?: (message: { type: string; [key: string]: unknown }) => void;
 }
 
 export class RenderStream {
@@ -73,16 +76,29 @@ export class RenderStream {
   // Sends a message and returns its input id (echoed by the frames that show it).
   send(message: Record<string, unknown>): number {
     const id = this.nextInput++;
-    const text = JSON.stringify({ ...message, id });
     this.sentAt.set(id, performance.now());
+    this.transmit(JSON.stringify({ ...message, id }));
+    return id;
+  }
+
+  // Sends a message that is no input of its own (no id): "voice", "listen_end".
+  sendControl(message: Record<string, unknown>): void {
+    this.transmit(JSON.stringify(message));
+  }
+
+  // Sends binary data (microphone audio); dropped unless the session is open.
+  sendBinary(data: ArrayBuffer): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(data);
+  }
+
+  private transmit(text: string): void {
     const socket = this.socket;
-    if (!socket) return id;
+    if (!socket) return;
     if (socket.readyState === WebSocket.CONNECTING) {
       socket.addEventListener("open", () => socket.send(text), { once: true });
     } else if (socket.readyState === WebSocket.OPEN) {
       socket.send(text);
     }
-    return id;
   }
 
   patch(settings: Record<string, unknown>): number {
@@ -104,6 +120,8 @@ export class RenderStream {
         this.events.onSaved?.(message.version);
       } else if (message.type === "error") {
         this.events.onError?.(message.message ?? "the render server refused a request");
+      } else if (typeof message.type === "string") {
+        this.events.onMessage?.(message);
       }
       return;
     }

@@ -1,5 +1,4 @@
-// The smaller panels of the viewer: lights and quality, window/level, saved versions, and the
-// command box (present for the voice issue, disabled until it lands).
+// The smaller panels of the viewer: lights and quality, window/level and saved versions.
 import { api, type SettingsVersion } from "./api";
 import { h, hexToRgb, notify, rgbToHex } from "./dom";
 
@@ -198,22 +197,4 @@ export class VersionsPanel {
       notify(`Could not load version ${version}: ${(e as Error).message}`, "error");
     }
   }
-}
-
-export function commandBox(): HTMLElement {
-  const input = h("input", {
-    type: "text",
-    id: "command",
-    disabled: true,
-    placeholder: "e.g. “hide the liver”",
-    title: "Text and voice commands arrive with the voice release; until then use the panels.",
-    "aria-describedby": "command-help",
-  });
-  return h(
-    "form",
-    { class: "command-box", onsubmit: (e: Event) => e.preventDefault() },
-    h("label", { for: "command" }, "Command"),
-    input,
-    h("p", { id: "command-help", class: "muted" }, "Text and voice commands are not available yet."),
-  );
 }

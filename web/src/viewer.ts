@@ -3,10 +3,11 @@
 // in the session's state; the page shows that state, so it never disagrees with what is rendered.
 // Save follows Clara's "update" semantics: enabled only while the view differs from the saved.
 import { api, ApiError, type DatasetRecord, type VolumeSummary } from "./api";
+import { CommandPanel } from "./command_panel";
 import { h, notify } from "./dom";
 import { OrganPanel } from "./organ_panel";
 import { RenderStream, type SessionState } from "./render_stream";
-import { commandBox, LightsPanel, VersionsPanel, WindowPanel } from "./side_panels";
+import { LightsPanel, VersionsPanel, WindowPanel } from "./side_panels";
 import { SliceViews } from "./slice_views";
 import { TransferFunctionEditor } from "./tf_editor";
 import { renderTokenPrompt } from "./token_prompt";
@@ -98,8 +99,26 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
       restoring = null;
       notify(message, "error");
     },
-    onClose: (reason) =>
-      notify(`The render session ended: ${reason}. Reload the page to reconnect.`, "error"),
+    onClose: (reason) => {
+      commands.close();
+      notify(`The render session ended: ${reason}. Reload the page to reconnect.`, "error");
+    },
+    onMessage: (message) => {
+      // The slices follow what a command changed: its state comes just before its reply.
+      if (message.type === "reply" && message.applied === true && stream.state) {
+        const settings = stream.state.settings;
+        slices.patch({
+          organs: settings.organs,
+          slice: { window_center: settings.slice.window_center, window_width: settings.slice.window_width },
+        });
+      }
+      commands.receive(message);
+    },
+  });
+  // Typed and spoken commands; "next dataset" opens another viewer (the reply stays on screen).
+  const commands = new CommandPanel(stream, (dataset, replyText) => {
+    notify(replyText);
+    location.hash = `#/dataset/${encodeURIComponent(dataset)}`;
   });
 
   const change = (patch: Record<string, unknown>) => {
@@ -125,6 +144,7 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
     }
     const first = !seenState;
     seenState = true;
+    if (first) commands.enable();
     const settings = s.settings;
     const cam = settings.camera;
     cameraDistance = Math.hypot(
@@ -226,7 +246,7 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
   const aside = h(
     "aside",
     { class: "side", "aria-label": "Settings" },
-    commandBox(),
+    commands.element,
     section("Organs", organs.element),
     section("Transfer function", tf.element),
     section("Slices", windowPanel.element, false),
@@ -299,6 +319,7 @@ function buildViewer(root: HTMLElement, record: DatasetRecord, summary: VolumeSu
     document.removeEventListener("keydown", onKey);
     observer.disconnect();
     detachControls();
+    commands.close();
     stream.close();
     slices.close();
   };

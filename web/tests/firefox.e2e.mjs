@@ -1,7 +1,7 @@
 // The dashboard in Firefox (Debian's firefox-esr, headless), driven over WebDriver BiDi, the
 // W3C protocol Firefox speaks natively (Playwright would need its own patched Firefox): the list
 // and its thumbnail, the viewer's streamed frames (WebSocket, createImageBitmap, canvas), a real
-// mouse drag that orbits, and hiding the liver.
+// mouse drag that orbits, hiding the liver, and a typed command that shows it again.
 //   node web/tests/firefox.e2e.mjs --viscera BIN --data SHARED_DATA --ui-dir DIST --out DIR
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -203,6 +203,48 @@ try {
   after = await bidi.evaluate(pixelsOf("#view3d"));
   assert.ok(meanDifference(before, after) > 0.5, "hiding the liver changes the frame");
   console.log("ok   hiding the liver changes the frame");
+
+  // A typed command: real key presses into the command box, Enter submits.
+  before = after;
+  await bidi.evaluate(`(document.querySelector("#command").focus(), true)`);
+  await bidi.send("input.performActions", {
+    context: bidi.context,
+    actions: [
+      {
+        type: "key",
+        id: "keyboard",
+        actions: [
+          ...[..."show the liver"].flatMap((c) => [
+            { type: "keyDown", value: c },
+            { type: "keyUp", value: c },
+          ]),
+          { type: "keyDown", value: "\uE007" },
+          { type: "keyUp", value: "\uE007" },
+        ],
+      },
+    ],
+  });
+  await bidi.waitFor(
+    `(window.visceraVoiceLog ?? []).some((r) => r.query === "show the liver")`,
+    "the reply to “show the liver”",
+  );
+  const reply = await bidi.evaluate(`window.visceraVoiceLog.find((r) => r.query === "show the liver")`);
+  assert.equal(reply.intent, "show");
+  assert.ok(reply.applied, JSON.stringify(reply));
+  await bidi.waitFor(
+    `Number(document.querySelector("#view3d").dataset.inputId) >= ${reply.input_id}`,
+    "a frame showing the command",
+  );
+  seq = await settled(bidi, seq);
+  after = await bidi.evaluate(pixelsOf("#view3d"));
+  assert.ok(meanDifference(before, after) > 0.5, "showing the liver again changes the frame");
+  await bidi.waitFor(
+    `document.querySelector('.organ-row[data-name="liver"] input[type="checkbox"]').checked`,
+    "the liver checked in the organ panel",
+  );
+  assert.equal(await bidi.evaluate(`document.querySelector("#command-reply").textContent`), reply.text);
+  console.log(`ok   a typed command shows the liver again ("${reply.text}")`);
+
   const shot = await bidi.send("browsingContext.captureScreenshot", { context: bidi.context });
   mkdirSync(args.out, { recursive: true });
   writeFileSync(join(args.out, "firefox-viewer.png"), Buffer.from(shot.data, "base64"));
