@@ -7,13 +7,12 @@
 // reply and to the frame. Needs espeak-ng, sox and web/node_modules (scripts/install-deps.sh).
 //   node bench/voice_latency.mjs --viscera build/ci/src/cmd/viscera --data ../shared/data \
 //        [--ui-dir build/ci/web/dist] [--rounds 2] [--spoken-replies on|off] [--quiet-ms 500]
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs, Server } from "../web/tests/harness.mjs";
+import { parseArgs, Server, spokenWav } from "../web/tests/harness.mjs";
 
 const require = createRequire(new URL("../web/package.json", import.meta.url));
 const WebSocket = require("ws");
@@ -44,22 +43,7 @@ const commands = [
 // espeak-ng -> 16 kHz mono int16 with 0.3 s before and 1 s after; returns the samples and where
 // the speech ends (the last sample above the threshold).
 function speak(dir, text, index) {
-  const raw = join(dir, `${index}-espeak.wav`);
-  const wav = join(dir, `${index}.wav`);
-  execFileSync("espeak-ng", ["-v", "en-us", "-w", raw, text]);
-  execFileSync("sox", [
-    raw,
-    "-r",
-    "16000",
-    "-c",
-    "1",
-    "-b",
-    "16",
-    wav,
-    "pad",
-    "0.3",
-    "1.0",
-  ]);
+  const wav = spokenWav(dir, String(index), text, 0.3, 1.0);
   const bytes = readFileSync(wav);
   let offset = 12;
   while (

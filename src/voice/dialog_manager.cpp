@@ -1,6 +1,7 @@
 #include "voice/dialog_manager.h"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <set>
 
@@ -71,6 +72,24 @@ std::optional<nlohmann::json> SlotValueTypo(const Unit& unit, const std::string&
   return std::nullopt;
 }
 
+// Recognisers spell short acronyms letter by letter ("i v c"): read them as one word ("ivc").
+std::vector<std::string> JoinSpelledLetters(std::vector<std::string> words) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < words.size();) {
+    size_t end = i;
+    while (end < words.size() && words[end].size() == 1 && std::isalpha(words[end][0])) ++end;
+    if (end - i >= 2) {
+      std::string joined;
+      for (size_t k = i; k < end; ++k) joined += words[k];
+      out.push_back(std::move(joined));
+      i = end;
+    } else {
+      out.push_back(std::move(words[i++]));
+    }
+  }
+  return out;
+}
+
 std::string SpokenList(const std::vector<std::string>& names) {
   std::string text;
   for (size_t i = 0; i < names.size(); ++i) {
@@ -120,7 +139,8 @@ namespace {
 std::vector<Unit> Units(std::string_view sentence, const IntentCatalog& catalog,
                         const StructureVocabulary& vocabulary,
                         const std::set<std::string>& fillers) {
-  const std::vector<std::string> tokens = RewriteSynonyms(SplitWords(sentence), catalog);
+  const std::vector<std::string> tokens =
+      RewriteSynonyms(JoinSpelledLetters(SplitWords(sentence)), catalog);
   const std::vector<StructureMention> mentions = vocabulary.Find(tokens);
 
   // Slot phrases: the longest one starting at each token.
@@ -345,21 +365,28 @@ IntentMatch DialogManager::Understand(std::string_view sentence) const {
 GrammarSpec DialogManager::Grammar() const {
   GrammarSpec spec;
   std::set<std::string> phrases;
-  static const std::set<std::string> kNouns = {"view",    "camera", "settings", "slice",
-                                               "dataset", "image",  "model",    "organs"};
+  // People say "hide the liver", "reset the view", "rotate to the left": "the" after a verb or
+  // preposition, before a thing (not "next the dataset", "3d the view").
+  static const std::set<std::string> kTakesThe = {
+      "hide", "show",  "remove", "make", "reset", "save",    "isolate", "only", "from", "to",
+      "on",   "off",   "of",     "at",   "with",  "without", "rid",     "away", "out",  "open",
+      "use",  "apply", "keep",   "back", "put",   "focus",   "switch",  "view", "look", "opacity"};
+  static const std::set<std::string> kThings = {"{structures}",  "{view}",  "{side}", "{preset}",
+                                                "{orientation}", "view",    "camera", "settings",
+                                                "slice",         "dataset", "image",  "model"};
   for (const auto& intent : catalog_->intents) {
     for (const auto& example : intent.examples) {
       phrases.insert(example);
-      // People say "hide the liver", "reset the view", "rotate to the left".
-      std::string with_the;
+      std::string with_the, previous;
       for (const auto& w : SplitOnSpaces(example)) {
         if (!with_the.empty()) with_the += ' ';
-        if (w == "{direction}") {
+        if (w == "{direction}" && (previous == "rotate" || previous == "pan")) {
           with_the += "to the ";
-        } else if ((IsPlaceholder(w) && w != "{number}" && w != "{amount}") || kNouns.contains(w)) {
+        } else if (kThings.contains(w) && kTakesThe.contains(previous)) {
           with_the += "the ";
         }
         with_the += w;
+        previous = w;
       }
       phrases.insert(with_the);
     }

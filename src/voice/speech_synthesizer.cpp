@@ -14,7 +14,7 @@ namespace {
 struct Engine {
   std::mutex mutex;
   bool initialised = false;
-  std::filesystem::path data_dir;
+  std::filesystem::path data_dir;  // the folder espeak-ng reads
   int sample_rate = 0;
   std::vector<int16_t>* output = nullptr;  // where the callback appends, during a Synthesize
 };
@@ -38,16 +38,24 @@ std::string StatusMessage(espeak_ng_STATUS status) {
   return buffer;
 }
 
-// With engine.mutex held.
+// With engine.mutex held. espeak-ng is initialised once per process: after espeak_ng_Terminate()
+// a second initialisation hangs in espeak_ng_Synchronize() (espeak-ng 1.51), so a different data
+// folder later is refused instead of switched to.
 Status Initialise(Engine& engine, const std::filesystem::path& data_dir) {
-  if (engine.initialised && engine.data_dir == data_dir) return Ok{};
-  if (engine.initialised) espeak_ng_Terminate();
-  engine.initialised = false;
   // espeak-ng silently falls back to its built-in folder when a given one is missing, so a
   // wrong folder is caught here.
   if (!data_dir.empty() && !std::filesystem::exists(data_dir / "phontab")) {
     return MakeError(ErrorCode::kNotFound, (data_dir / "phontab").string() +
                                                ": espeak-ng data not found (espeak-ng-data)");
+  }
+  if (engine.initialised) {
+    std::error_code ec;
+    if (data_dir.empty() || std::filesystem::equivalent(data_dir, engine.data_dir, ec)) {
+      return Ok{};
+    }
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "speech synthesis: espeak-ng already runs with data folder \"" +
+                         engine.data_dir.string() + "\"; one folder per process");
   }
   espeak_ng_InitializePath(data_dir.empty() ? nullptr : data_dir.c_str());
   const char* path = nullptr;
@@ -69,7 +77,7 @@ Status Initialise(Engine& engine, const std::filesystem::path& data_dir) {
   }
   espeak_SetSynthCallback(OnSamples);
   engine.sample_rate = espeak_ng_GetSampleRate();
-  engine.data_dir = data_dir;
+  engine.data_dir = path;
   engine.initialised = true;
   return Ok{};
 }

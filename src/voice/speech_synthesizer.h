@@ -17,7 +17,8 @@ struct SpeechSynthesisOptions {
   std::string voice = "en-us";  // an espeak-ng voice name: "en-us", "en-gb", "en-us+f3", ...
   int words_per_minute = 170;   // 80..450
   int pitch = 50;               // 0..99
-  // espeak-ng's data folder (holding phontab); empty: the one espeak-ng was built with.
+  // espeak-ng's data folder (holding phontab); empty: the one espeak-ng was built with. The
+  // engine is initialised once per process, so later calls must name no folder or the same one.
   std::filesystem::path data_dir;
 };
 

@@ -190,14 +190,21 @@ std::string StructureVocabulary::SpokenName(int label) const {
 }
 
 std::vector<std::string> StructureVocabulary::SpokenNames() const {
+  // What a recogniser listens for: fewer, distinct names recognise better. Numbered parts ("left
+  // rib 3", "vertebrae t8") are left to typed commands; of a name's words only its first naming
+  // word stands alone, and then for all labels sharing it ("kidneys", "lungs", "ribs").
+  auto has_digit = [](const std::string& text) {
+    return std::any_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
   std::set<std::string> names;
   for (const auto& [label, entry] : labels_) {
-    names.insert(JoinWords(entry.words, 0, entry.words.size()));
+    const std::string full = JoinWords(entry.words, 0, entry.words.size());
+    if (!has_digit(full)) names.insert(full);
     for (const auto& w : entry.words) {
       if (IsModifier(w)) continue;
-      if (!Resolve({w}).empty()) names.insert(w);
-      const std::string plural = w.ends_with('s') || w.ends_with('e') ? w : w + "s";
-      if (Resolve({w}).size() > 1) names.insert(plural);
+      const size_t count = Resolve({w}).size();
+      if (count > 1 && !has_digit(w)) names.insert(w.ends_with('s') || w.ends_with('e') ? w : w + "s");
+      break;
     }
   }
   for (const auto& group : groups_) {

@@ -4,14 +4,30 @@
 // dialog manager, optionally acting on an open session.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "service_test_support.h"
-#include "voice/speech_synthesizer.h"
 #include "voice/wav_audio.h"
 
 namespace viscera::testing {
 namespace {
 
-using VoiceApiTest = ServeFixture;
+class VoiceApiTest : public ServeFixture {
+ protected:
+  // A server on the abdomen and a render session on it, its first full frame received.
+  void OpenSession() {
+    server_ = StartServer();
+    ASSERT_TRUE(server_);
+    client_ = RenderClient::Open(server_->endpoint(), "abdomen");
+    ASSERT_TRUE(client_);
+    auto first = client_->WaitForFrame(0, "full");
+    ASSERT_TRUE(first.ok()) << first.error().ToString();
+    first_ = std::move(*first);
+  }
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<RenderClient> client_;
+  FrameMessage first_;
+};
 
 // The newest text of `type` already received, else the next one.
 nlohmann::json TextOfType(RenderClient& client, const std::string& type) {
@@ -53,12 +69,9 @@ std::string Base64Decode(const std::string& text) {
 }
 
 TEST_F(VoiceApiTest, TypedCommandsActThroughTheSessionAndAreAnsweredInSpeech) {
-  auto server = StartServer();
-  ASSERT_TRUE(server);
-  auto client = RenderClient::Open(server->endpoint(), "abdomen");
-  ASSERT_TRUE(client);
-  auto first = client->WaitForFrame(0, "full");
-  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  ASSERT_NO_FATAL_FAILURE(OpenSession());
+  RenderClient* client = client_.get();
+  const FrameMessage* first = &first_;
 
   ASSERT_TRUE(client->Send(R"({"type": "query", "id": 5, "text": "please hide the liver"})").ok());
   auto hidden = client->WaitForFrame(5, "full");
@@ -132,20 +145,17 @@ TEST_F(VoiceApiTest, TypedCommandsActThroughTheSessionAndAreAnsweredInSpeech) {
 }
 
 TEST_F(VoiceApiTest, SpokenCommandsAreRecognisedFromStreamedAudio) {
-  auto server = StartServer();
-  ASSERT_TRUE(server);
-  auto client = RenderClient::Open(server->endpoint(), "abdomen");
-  ASSERT_TRUE(client);
-  auto first = client->WaitForFrame(0, "full");
-  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  ASSERT_NO_FATAL_FAILURE(OpenSession());
+  RenderClient* client = client_.get();
+  const FrameMessage* first = &first_;
 
-  // "hide the liver" said by espeak-ng, resampled to 16 kHz, then a second of silence:
+  // "hide the liver" said by flite (rms voice), resampled to 16 kHz, a second of silence after:
   // streamed in 100 ms messages as the dashboard's microphone does.
-  SpeechSynthesisOptions voice;
-  voice.words_per_minute = 150;
-  auto speech = SynthesizeSpeech("hide the liver", voice);
-  ASSERT_TRUE(speech.ok()) << speech.error().ToString();
-  std::vector<int16_t> pcm = ResampleMono(speech->samples, speech->sample_rate, 16000);
+  const auto said = scratch_ / "hide-the-liver.wav";
+  ASSERT_EQ(std::system(("flite -voice rms -t 'hide the liver' -o " + said.string()).c_str()), 0);
+  auto wav = ReadWavFile(said);
+  ASSERT_TRUE(wav.ok()) << wav.error().ToString();
+  std::vector<int16_t> pcm = ToMono16k(*wav);
   pcm.insert(pcm.begin(), 4800, 0);
   pcm.insert(pcm.end(), 16000, 0);
   ASSERT_TRUE(client->Send(R"({"type": "listen", "id": 20, "sample_rate": 16000})").ok());

@@ -127,6 +127,7 @@ const Phrasing kPhrasings[] = {
   {"get rid of the spine", "hide", "structures=vertebrae_*,sacrum"},
   {"turn off the vessels", "hide", "structures=aorta,pulmonary_vein,brachiocephalic_trunk,subclavian_artery_right,subclavian_artery_left,common_carotid_artery_right,common_carotid_artery_left,brachiocephalic_vein_left,brachiocephalic_vein_right,atrial_appendage_left,superior_vena_cava,inferior_vena_cava,portal_vein_and_splenic_vein,iliac_artery_left,iliac_artery_right,iliac_vena_left,iliac_vena_right"},
   {"hide the IVC", "hide", "structures=inferior_vena_cava"},
+  {"hide the i v c", "hide", "structures=inferior_vena_cava"},
   {"hide the adrenals", "hide", "structures=adrenal_gland_left,adrenal_gland_right"},
   {"remove the gall bladder", "hide", "structures=gallbladder"},
   {"take away the pancreas", "hide", "structures=pancreas"},
@@ -378,6 +379,9 @@ TEST(DialogManagerTest, GrammarCoversExamplesAndStructures) {
   EXPECT_TRUE(has(spec.phrases, "hide {structures}"));
   EXPECT_TRUE(has(spec.phrases, "hide the {structures}"));
   EXPECT_TRUE(has(spec.phrases, "rotate to the {direction} by {number} degrees"));
+  EXPECT_TRUE(has(spec.phrases, "reset the view"));
+  EXPECT_FALSE(has(spec.phrases, "3d the view"));
+  EXPECT_FALSE(has(spec.phrases, "next the dataset"));
   EXPECT_TRUE(has(spec.slots.at("structures"), "liver"));
   EXPECT_TRUE(has(spec.slots.at("structures"), "kidneys"));
   EXPECT_TRUE(has(spec.slots.at("structures"), "ribs"));

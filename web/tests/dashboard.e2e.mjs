@@ -4,7 +4,6 @@
 // fake capture device playing a command spoken by espeak-ng (needs espeak-ng and sox).
 //   node web/tests/dashboard.e2e.mjs --viscera BIN --data SHARED_DATA --ui-dir DIST --out DIR
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -17,6 +16,7 @@ import {
   parseArgs,
   Server,
   settledFrame,
+  spokenWav,
 } from "./harness.mjs";
 
 const args = parseArgs(process.argv.slice(2));
@@ -37,24 +37,10 @@ async function step(name, body) {
   }
 }
 
-// "show the liver" at 16 kHz mono with 0.5 s of silence before (the capture starts as the
+// "show the liver" said by flite (rms), at 16 kHz mono with 0.5 s of silence before (the capture starts as the
 // microphone opens) and 1.5 s after (the server ends the utterance on ~0.5 s of silence).
 const scratch = mkdtempSync(join(tmpdir(), "viscera-e2e-voice-"));
-const spokenCommand = join(scratch, "show-the-liver.wav");
-execFileSync("espeak-ng", ["-v", "en-us", "-w", join(scratch, "espeak.wav"), "show the liver"]);
-execFileSync("sox", [
-  join(scratch, "espeak.wav"),
-  "-r",
-  "16000",
-  "-c",
-  "1",
-  "-b",
-  "16",
-  spokenCommand,
-  "pad",
-  "0.5",
-  "1.5",
-]);
+const spokenCommand = spokenWav(scratch, "show-the-liver", "show the liver", 0.5, 1.5, "flite:rms");
 
 const server = await Server.start(args.viscera, args["ui-dir"]);
 const browser = await chromium.launch({

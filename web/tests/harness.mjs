@@ -16,6 +16,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
+// `text` spoken by espeak-ng (en-us) or flite (`voice`: "flite:rms", "flite:kal16"), resampled
+// by sox to 16 kHz mono 16-bit with `before` and `after` seconds of silence: the audio the
+// dashboard's microphone sends. Returns the WAV's path.
+export function spokenWav(dir, name, text, before, after, voice = "espeak") {
+  const raw = join(dir, `${name}-synth.wav`);
+  const wav = join(dir, `${name}.wav`);
+  if (voice.startsWith("flite:")) {
+    execFileSync("flite", ["-voice", voice.slice(6), "-t", text, "-o", raw]);
+  } else {
+    execFileSync("espeak-ng", ["-v", "en-us", "-w", raw, text]);
+  }
+  execFileSync("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", wav, "pad", String(before), String(after)]);
+  return wav;
+}
+
 export function parseArgs(argv, required = ["viscera", "data", "ui-dir", "out"]) {
   const args = {};
   for (let i = 0; i < argv.length; i++) {
