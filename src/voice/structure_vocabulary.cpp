@@ -203,7 +203,8 @@ std::vector<std::string> StructureVocabulary::SpokenNames() const {
     for (const auto& w : entry.words) {
       if (IsModifier(w)) continue;
       const size_t count = Resolve({w}).size();
-      if (count > 1 && !has_digit(w)) names.insert(w.ends_with('s') || w.ends_with('e') ? w : w + "s");
+      if (count > 1 && !has_digit(w))
+        names.insert(w.ends_with('s') || w.ends_with('e') ? w : w + "s");
       break;
     }
   }
