@@ -287,6 +287,25 @@ try {
   };
   const liverShown = page.locator('.organ-row[data-name="liver"] input[type="checkbox"]');
 
+  // After a command's reply: its frames arrive (they carry its input id), the picture changed and
+  // the organ panel shows the liver `shown` or not.
+  async function liverShownAfter(r, shown) {
+    await page.waitForFunction(
+      (id) => Number(document.querySelector("#view3d").dataset.inputId) >= id,
+      r.input_id,
+    );
+    seq = await settledFrame(page, view, seq);
+    const after = await canvasPixels(page, view);
+    const diff = meanDifference(before, after);
+    assert.ok(diff > 0.5, `mean grey difference after "${r.query}" ${diff.toFixed(2)} should exceed 0.5`);
+    before = after;
+    await page.waitForFunction(
+      (want) =>
+        document.querySelector('.organ-row[data-name="liver"] input[type="checkbox"]').checked === want,
+      shown,
+    );
+  }
+
   await step("a typed command hides the liver: frame, organ panel and reply show it", async () => {
     await liverShown.check();
     seq = await settledFrame(page, view, seq);
@@ -297,19 +316,7 @@ try {
     const r = await reply(/^hide the liver$/);
     assert.equal(r.intent, "hide");
     assert.ok(r.applied && !r.needs_confirmation, JSON.stringify(r));
-    // The frames showing the command carry its input id.
-    await page.waitForFunction(
-      (id) => Number(document.querySelector("#view3d").dataset.inputId) >= id,
-      r.input_id,
-    );
-    seq = await settledFrame(page, view, seq);
-    const after = await canvasPixels(page, view);
-    const diff = meanDifference(before, after);
-    assert.ok(diff > 0.5, `mean grey difference after "hide the liver" ${diff.toFixed(2)} should exceed 0.5`);
-    before = after;
-    await page.waitForFunction(
-      () => !document.querySelector('.organ-row[data-name="liver"] input[type="checkbox"]').checked,
-    );
+    await liverShownAfter(r, false);
     assert.equal(await page.locator("#command-reply").innerText(), r.text);
     assert.match(r.text, /liver/i);
     assert.match(await page.locator(".command-history li").first().innerText(), /hide the liver/);
@@ -350,18 +357,7 @@ try {
     await page.waitForFunction(
       () => document.querySelector("#microphone").getAttribute("aria-pressed") === "false",
     );
-    await page.waitForFunction(
-      (id) => Number(document.querySelector("#view3d").dataset.inputId) >= id,
-      r.input_id,
-    );
-    seq = await settledFrame(page, view, seq);
-    const after = await canvasPixels(page, view);
-    const diff = meanDifference(before, after);
-    assert.ok(diff > 0.5, `mean grey difference after "show the liver" ${diff.toFixed(2)} should exceed 0.5`);
-    before = after;
-    await page.waitForFunction(
-      () => document.querySelector('.organ-row[data-name="liver"] input[type="checkbox"]').checked,
-    );
+    await liverShownAfter(r, true);
     assert.match(await page.locator("#command-transcript").innerText(), /show.*liver/);
   });
 
