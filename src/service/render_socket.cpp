@@ -68,6 +68,7 @@ class RenderSocket : public WebSocketHandler, public std::enable_shared_from_thi
       if (const auto* query = std::get_if<QueryCommand>(&command->action)) {
         voice_->Query(command->id, query->text);
       } else if (std::holds_alternative<ListenCommand>(command->action)) {
+        listened_ = true;
         voice_->Listen(command->id);
       } else if (std::holds_alternative<ListenEndCommand>(command->action)) {
         voice_->ListenEnd();
@@ -82,8 +83,11 @@ class RenderSocket : public WebSocketHandler, public std::enable_shared_from_thi
     context_.scheduler.Wake();
   }
 
+  // Audio for the voice channel. Before any "listen" it is a client error; chunks that arrive
+  // after the server ended an utterance are dropped there.
   void OnBinary(const std::string& data) override {
-    if (!voice_) return OnRefused("binary messages are not accepted on this socket");
+    if (!voice_ || !listened_)
+      return OnRefused("binary messages are audio and need a \"listen\" message first");
     voice_->Audio(data);
   }
 
@@ -139,6 +143,7 @@ class RenderSocket : public WebSocketHandler, public std::enable_shared_from_thi
   std::shared_ptr<RenderSession> session_;
   RenderSocketContext context_;
   std::shared_ptr<VoiceChannel> voice_;
+  bool listened_ = false;              // network thread only
   std::weak_ptr<WebSocketPeer> peer_;  // the peer holds this handler: no cycle
 };
 

@@ -65,7 +65,7 @@ TEST(WavAudio, EncodesAndParsesMono16Bit) {
 TEST(WavAudio, ReadsWhatSoxEspeakAndFliteWrite) {
   testing::ScratchDir dir;
   // sox: stereo 22.05 kHz, a 1 kHz tone left, silence right.
-  RunTool("sox -n -r 22050 -c 2 -b 16 " + (dir / "stereo.wav").string() +
+  RunTool("sox -D -n -r 22050 -c 2 -b 16 " + (dir / "stereo.wav").string() +
           " synth 0.5 sine 1000 sine 1000 remix 1 0 gain -3");
   auto stereo = ReadWavFile(dir / "stereo.wav");
   ASSERT_TRUE(stereo.ok()) << stereo.error().ToString();
@@ -73,7 +73,7 @@ TEST(WavAudio, ReadsWhatSoxEspeakAndFliteWrite) {
   EXPECT_EQ(stereo->sample_rate, 22050);
   EXPECT_EQ(stereo->frames(), 11025);
   EXPECT_GT(std::abs(stereo->samples[100]) + std::abs(stereo->samples[102]), 0);
-  EXPECT_EQ(stereo->samples[101], 0);  // right channel
+  EXPECT_LE(std::abs(stereo->samples[101]), 1);  // right channel: silence (at most dither)
 
   // 16 kHz mono keeps the tone and its length; downmixing halves it.
   const auto mono = ToMono16k(*stereo);

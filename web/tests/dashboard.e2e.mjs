@@ -277,10 +277,11 @@ try {
   });
 
   // The last reply in the page's voice log whose query matches, once it has come.
-  const reply = async (query) => {
+  // The newest reply to a query matching `query`, among those after the first `since` replies.
+  const reply = async (query, since = 0) => {
     const handle = await page.waitForFunction(
-      (q) => (window.visceraVoiceLog ?? []).findLast((r) => q.test(r.query)),
-      query,
+      ([q, from]) => (window.visceraVoiceLog ?? []).slice(from).findLast((r) => q.test(r.query)),
+      [query, since],
       { timeout: 60000 },
     );
     return handle.jsonValue();
@@ -329,6 +330,7 @@ try {
   await step("a spoken command over the microphone shows the liver, with a spoken reply", async () => {
     const mic = page.getByRole("button", { name: "Speak" });
     assert.equal(await mic.getAttribute("aria-pressed"), "false");
+    const repliesBefore = await page.evaluate(() => (window.visceraVoiceLog ?? []).length);
     await mic.click();
     assert.equal(await mic.getAttribute("aria-pressed"), "true", "the button shows it is listening");
     await page.waitForFunction(
@@ -345,7 +347,7 @@ try {
     );
     const heard = await transcript.jsonValue();
     const partials = await page.evaluate(() => window.visceraTranscriptLog.filter((t) => !t.final).length);
-    const r = await reply(/liver/);
+    const r = await reply(/liver/, repliesBefore);
     const capture = await mic.getAttribute("data-capture");
     console.log(
       `     heard "${heard.text}" (${partials} partials, ${capture}); reply "${r.text}", ${r.audioBytes} bytes of audio`,
