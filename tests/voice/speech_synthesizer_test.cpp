@@ -135,5 +135,45 @@ TEST(SpeechSynthesizer, TheRecognizerUnderstandsTheReply) {
   }
 }
 
+// Recognisers on several threads at once, each loading the general model while the others decode:
+// PocketSphinx's log is one process-wide FILE*, which per-decoder log files used to close under
+// another thread's feet (CI: "malloc(): unaligned tcache chunk detected").
+TEST(SpeechSynthesizer, RecognisersOnManyThreadsAtOnceUnderstandTheReply) {
+  GrammarSpec spec;
+  spec.phrases = {"next slice", "zoom in"};
+  auto speech = SynthesizeSpeech("Next slice.");
+  ASSERT_TRUE(speech.ok()) << speech.error().ToString();
+  std::vector<int16_t> audio(4800, 0);
+  const auto mono = ResampleMono(speech->samples, speech->sample_rate, 16000);
+  audio.insert(audio.end(), mono.begin(), mono.end());
+  audio.resize(audio.size() + 12800, 0);
+  // What one recogniser alone makes of it: decoding is deterministic, so every thread must agree.
+  auto alone = SpeechRecognizer::Create(spec);
+  ASSERT_TRUE(alone.ok()) << alone.error().ToString();
+  auto general_alone = (*alone)->RecognizeWithGeneralModel(audio);
+  ASSERT_TRUE(general_alone.ok()) << general_alone.error().ToString();
+  ASSERT_FALSE(general_alone->text.empty());
+  constexpr int kThreads = 8;
+  std::vector<std::string> grammar_text(kThreads), general_text(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 2; ++round) {
+        auto recognizer = SpeechRecognizer::Create(spec);
+        if (!recognizer.ok()) return;
+        auto general = (*recognizer)->RecognizeWithGeneralModel(audio);
+        auto grammar = (*recognizer)->Recognize(audio);
+        if (general.ok()) general_text[t] = general->text;
+        if (grammar.ok()) grammar_text[t] = grammar->text;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(grammar_text[t], "next slice") << "thread " << t;
+    EXPECT_EQ(general_text[t], general_alone->text) << "thread " << t;
+  }
+}
+
 }  // namespace
 }  // namespace viscera
