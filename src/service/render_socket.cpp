@@ -31,24 +31,7 @@ class RenderSocket : public WebSocketHandler, public std::enable_shared_from_thi
                                            {"dataset", session_->scene().dataset_id}}));
     peer->SendText(session_->StateJson());
     context_.scheduler.Add(session_);
-    if (context_.voice && context_.voice_work) {
-      std::weak_ptr<RenderSocket> weak = weak_from_this();
-      VoiceChannel::Hooks hooks;
-      hooks.send_text = [weak](std::string text) {
-        if (auto self = weak.lock()) self->Send(std::move(text));
-      };
-      hooks.save = [weak](int64_t input_id, std::string note) {
-        if (auto self = weak.lock()) self->Save(input_id, std::move(note));
-      };
-      hooks.neighbour_dataset = [this_context = context_,
-                                 dataset = session_->scene().dataset_id](int step) {
-        return this_context.neighbour_dataset ? this_context.neighbour_dataset(dataset, step)
-                                              : std::string();
-      };
-      hooks.wake_renderer = [scheduler = &context_.scheduler] { scheduler->Wake(); };
-      voice_ = std::make_shared<VoiceChannel>(session_, *context_.voice, *context_.voice_work,
-                                              std::move(hooks));
-    }
+    voice_ = OpenVoiceChannel();
     LogInfo("session " + session_->id() + " opened on dataset " + session_->scene().dataset_id);
   }
 
@@ -60,11 +43,6 @@ class RenderSocket : public WebSocketHandler, public std::enable_shared_from_thi
       return;
     }
     if (IsVoiceMessage(command->action)) {
-      if (!voice_) {
-        return Refuse(command->id, MakeError(ErrorCode::kUnsupported,
-                                             "voice and text commands are not enabled on this "
-                                             "server (no intents file)"));
-      }
       if (const auto* query = std::get_if<QueryCommand>(&command->action)) {
         voice_->Query(command->id, query->text);
       } else if (std::holds_alternative<ListenCommand>(command->action)) {
@@ -86,7 +64,7 @@ class RenderSocket : public WebSocketHandler, public std::enable_shared_from_thi
   // Audio for the voice channel. Before any "listen" it is a client error; chunks that arrive
   // after the server ended an utterance are dropped there.
   void OnBinary(const std::string& data) override {
-    if (!voice_ || !listened_)
+    if (!listened_)
       return OnRefused("binary messages are audio and need a \"listen\" message first");
     voice_->Audio(data);
   }
@@ -105,6 +83,25 @@ class RenderSocket : public WebSocketHandler, public std::enable_shared_from_thi
   }
 
  private:
+  std::shared_ptr<VoiceChannel> OpenVoiceChannel() {
+    std::weak_ptr<RenderSocket> weak = weak_from_this();
+    VoiceChannel::Hooks hooks;
+    hooks.send_text = [weak](std::string text) {
+      if (auto self = weak.lock()) self->Send(std::move(text));
+    };
+    hooks.save = [weak](int64_t input_id, std::string note) {
+      if (auto self = weak.lock()) self->Save(input_id, std::move(note));
+    };
+    hooks.neighbour_dataset = [this_context = context_,
+                               dataset = session_->scene().dataset_id](int step) {
+      return this_context.neighbour_dataset ? this_context.neighbour_dataset(dataset, step)
+                                            : std::string();
+    };
+    hooks.wake_renderer = [scheduler = &context_.scheduler] { scheduler->Wake(); };
+    return std::make_shared<VoiceChannel>(session_, context_.voice, context_.voice_work,
+                                          std::move(hooks));
+  }
+
   void Refuse(int64_t input_id, const Error& error) {
     ++context_.metrics.websocket_errors;
     Send(ErrorMessage(input_id, ErrorCodeName(error.code), error.message));

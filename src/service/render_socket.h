@@ -27,9 +27,8 @@ struct RenderSocketContext {
   TaskQueue& slow_work;  // settings saves
   ServiceMetrics& metrics;
   SessionRegistry& registry;
-  // Voice and text commands; null when the intents file could not be loaded.
-  VoiceCommands* voice = nullptr;
-  TaskQueue* voice_work = nullptr;
+  VoiceCommands& voice;   // voice and text commands (the server does not start without them)
+  TaskQueue& voice_work;  // recognition and speech, off the network thread
   // The dataset `step` places after `current` in the list (next/previous dataset); "" if none.
   std::function<std::string(const std::string& current, int step)> neighbour_dataset;
 };

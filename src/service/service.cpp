@@ -70,10 +70,8 @@ struct Service::Impl {
     VISCERA_ASSIGN_OR_RETURN(StartingSettings start, scenes->Starting(*scene));
     auto session = std::make_shared<RenderSession>(RandomHexTag(16), std::move(scene),
                                                    std::move(start), width, height);
-    RenderSocketContext context{*scheduler, *scenes, *slow_work, metrics,
-                                registry,   nullptr, nullptr,    {}};
-    context.voice = voice.get();
-    context.voice_work = voice_work.get();
+    RenderSocketContext context{*scheduler, *scenes, *slow_work,  metrics,
+                                registry,   *voice,  *voice_work, {}};
     if (catalog) {
       context.neighbour_dataset = [this](const std::string& current, int step) {
         return NeighbourDataset(current, step);

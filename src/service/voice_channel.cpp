@@ -5,6 +5,7 @@
 #include <span>
 #include <vector>
 
+#include "core/base64.h"
 #include "core/log.h"
 #include "service/api_types.h"
 #include "service/render_session.h"
@@ -20,23 +21,6 @@ namespace {
 constexpr int64_t kNoSpeechSamples = 8 * kListenSampleRate;
 
 }  // namespace
-
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    uint32_t chunk = static_cast<uint8_t>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) chunk |= static_cast<uint8_t>(bytes[i + 1]) << 8;
-    if (i + 2 < bytes.size()) chunk |= static_cast<uint8_t>(bytes[i + 2]);
-    out += kAlphabet[chunk >> 18 & 63];
-    out += kAlphabet[chunk >> 12 & 63];
-    out += i + 1 < bytes.size() ? kAlphabet[chunk >> 6 & 63] : '=';
-    out += i + 2 < bytes.size() ? kAlphabet[chunk & 63] : '=';
-  }
-  return out;
-}
 
 VoiceChannel::VoiceChannel(std::shared_ptr<RenderSession> session, VoiceCommands& commands,
                            TaskQueue& work, Hooks hooks)
@@ -184,7 +168,7 @@ void VoiceChannel::Run(int64_t input_id, const std::string& sentence, bool spoke
   if (spoken_replies_) {
     auto wav = SynthesizeSpeechWav(reply["text"].get<std::string>());
     if (wav.ok()) {
-      reply["audio"] = Base64(*wav);
+      reply["audio"] = Base64Encode(*wav);
     } else {
       LogWarning("session " + session_->id() + ": spoken reply: " + wav.error().ToString());
     }

@@ -63,6 +63,4 @@ class VoiceChannel : public std::enable_shared_from_this<VoiceChannel> {
   bool spoken_replies_ = true;
 };
 
-std::string Base64(std::string_view bytes);
-
 }  // namespace viscera

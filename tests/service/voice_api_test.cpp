@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "core/base64.h"
 #include "service_test_support.h"
 #include "voice/wav_audio.h"
 
@@ -46,28 +47,6 @@ bool OrganVisible(const nlohmann::json& state, int label) {
   return true;
 }
 
-std::string Base64Decode(const std::string& text) {
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = -1;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    if (c >= '0' && c <= '9') v = c - '0' + 52;
-    if (c == '+') v = 62;
-    if (c == '/') v = 63;
-    if (v < 0) continue;
-    buffer = buffer << 6 | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>(buffer >> bits & 0xff);
-    }
-  }
-  return out;
-}
-
 TEST_F(VoiceApiTest, TypedCommandsActThroughTheSessionAndAreAnsweredInSpeech) {
   ASSERT_NO_FATAL_FAILURE(OpenSession());
   RenderClient* client = client_.get();
@@ -88,7 +67,9 @@ TEST_F(VoiceApiTest, TypedCommandsActThroughTheSessionAndAreAnsweredInSpeech) {
   EXPECT_TRUE(state["modified"].get<bool>());
   // The spoken reply is a WAV of about a second of speech.
   ASSERT_TRUE(reply.contains("audio"));
-  auto wav = ParseWav(Base64Decode(reply["audio"].get<std::string>()), "reply audio");
+  auto audio = Base64Decode(reply["audio"].get<std::string>());
+  ASSERT_TRUE(audio.ok()) << audio.error().ToString();
+  auto wav = ParseWav(*audio, "reply audio");
   ASSERT_TRUE(wav.ok()) << wav.error().ToString();
   const double seconds =
       static_cast<double>(wav->samples.size()) / wav->channels / wav->sample_rate;
