@@ -376,6 +376,7 @@ GrammarSpec DialogManager::Grammar() const {
                                                 "slice",         "dataset", "image",  "model"};
   for (const auto& intent : catalog_->intents) {
     for (const auto& example : intent.examples) {
+      if (intent.typed_only.contains(example)) continue;
       phrases.insert(example);
       std::string with_the, previous;
       for (const auto& w : SplitOnSpaces(example)) {

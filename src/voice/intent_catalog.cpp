@@ -193,9 +193,10 @@ Expected<IntentCatalog> IntentCatalog::Parse(std::string_view json_text,
     }
     for (const auto& [key, unused] : it.items()) {
       if (key != "name" && key != "action" && key != "reply" && key != "examples" &&
-          key != "params")
-        return Invalid(source, path,
-                       "unknown field \"" + key + "\" (name, action, params, reply, examples)");
+          key != "params" && key != "typed_only")
+        return Invalid(
+            source, path,
+            "unknown field \"" + key + "\" (name, action, params, reply, examples, typed_only)");
     }
     IntentDefinition intent;
     intent.name = it.at("name").get<std::string>();
@@ -219,6 +220,23 @@ Expected<IntentCatalog> IntentCatalog::Parse(std::string_view json_text,
       std::string example = CanonicalExample(text);
       if (example.empty()) return Invalid(source, epath, "has no words");
       intent.examples.push_back(std::move(example));
+    }
+    if (it.contains("typed_only")) {
+      const auto& typed_only = it.at("typed_only");
+      if (!typed_only.is_array()) return Invalid(source, path + ".typed_only", "must be a list");
+      for (size_t t = 0; t < typed_only.size(); ++t) {
+        const std::string tpath = path + ".typed_only[" + std::to_string(t) + "]";
+        if (!typed_only[t].is_string()) return Invalid(source, tpath, "must be a string");
+        const std::string text = typed_only[t].get<std::string>();
+        VISCERA_RETURN_IF_ERROR(CheckPlaceholders(text, source, tpath));
+        // A typo here must not silently leave a phrase in the grammar.
+        const std::string example = CanonicalExample(text);
+        if (std::find(intent.examples.begin(), intent.examples.end(), example) ==
+            intent.examples.end()) {
+          return Invalid(source, tpath, "\"" + example + "\" is not one of the intent's examples");
+        }
+        intent.typed_only.insert(example);
+      }
     }
     catalog.intents.push_back(std::move(intent));
   }

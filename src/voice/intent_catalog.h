@@ -13,14 +13,19 @@
 //     "structure_synonyms": {"ivc": "inferior vena cava", ...},
 //     "structure_groups": [{"name": "ribs", "say": ["ribs", "rib cage"], "words": ["rib"]}, ...],
 //     "intents": [{"name": "hide", "action": "hide", "params": {}, "reply": "Hiding {structures}.",
-//                  "examples": ["hide {structures}", "remove {structures}", ...]}, ...]
+//                  "examples": ["hide {structures}", "remove {structures}", ...],
+//                  "typed_only": ["no {structures}", ...]}, ...]
 //   }
+// "typed_only" names examples the typed matcher knows but the speech grammar leaves out: short
+// or odd ones ("{preset}", "dim {structures}") that noise and unclear speech match too easily
+// (measured: 10 dB white noise 46% -> 52% exact, bench/RESULTS.md).
 // Example phrases use slot placeholders: {structures}, {direction}, {number}, {view}, {preset},
 // {orientation}, {amount}.
 #pragma once
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +41,7 @@ struct IntentDefinition {
   std::string action;                                // "zoom": what voice_actions.h does for it
   nlohmann::json params = nlohmann::json::object();  // the action's fixed parameters
   std::vector<std::string> examples;                 // lower case, placeholders in braces
+  std::set<std::string> typed_only;                  // examples left out of the speech grammar
   std::string reply;                                 // may name slots: "Hiding {structures}."
 };
 

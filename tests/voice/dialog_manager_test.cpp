@@ -369,6 +369,10 @@ TEST(DialogManagerTest, BadIntentFilesAreRefusedWithTheField) {
   EXPECT_EQ(bad(R"({"version": 1, "word_synonyms": {"two words": "x"}, "intents": []})"),
             "intents.json: word_synonyms.two words: must be one word (phrases belong in the "
             "intents' examples)");
+  EXPECT_EQ(bad(R"({"version": 1, "intents": [{"name": "a", "action": "zoom", "reply": "r",
+                    "examples": ["zoom {amount}"], "typed_only": ["zoom {amount} please"]}]})"),
+            "intents.json: intents[0].typed_only[0]: \"zoom {amount} please\" is not one of the "
+            "intent's examples");
 }
 
 TEST(DialogManagerTest, GrammarCoversExamplesAndStructures) {
@@ -382,6 +386,13 @@ TEST(DialogManagerTest, GrammarCoversExamplesAndStructures) {
   EXPECT_TRUE(has(spec.phrases, "reset the view"));
   EXPECT_FALSE(has(spec.phrases, "3d the view"));
   EXPECT_FALSE(has(spec.phrases, "next the dataset"));
+  // Typed-only examples are understood when typed but cannot be heard.
+  EXPECT_FALSE(has(spec.phrases, "{preset}"));
+  EXPECT_FALSE(has(spec.phrases, "dim {structures}"));
+  EXPECT_FALSE(has(spec.phrases, "dim the {structures}"));
+  EXPECT_TRUE(has(spec.phrases, "{preset} preset"));
+  EXPECT_EQ(Abdomen().Understand("dim the liver").intent, "make_transparent");
+  EXPECT_EQ(Abdomen().Understand("bone").intent, "preset");
   EXPECT_TRUE(has(spec.slots.at("structures"), "liver"));
   EXPECT_TRUE(has(spec.slots.at("structures"), "kidneys"));
   EXPECT_TRUE(has(spec.slots.at("structures"), "ribs"));
