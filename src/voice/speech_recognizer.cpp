@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "voice/noise_suppressor.h"
 
 namespace viscera {
 namespace {
@@ -34,6 +35,43 @@ Error DecoderError(const std::string& what) {
   return MakeError(ErrorCode::kIoError, "speech recogniser: " + what);
 }
 
+struct DecoderFree {
+  void operator()(ps_decoder_t* decoder) const { ps_free(decoder); }
+};
+using DecoderPtr = std::unique_ptr<ps_decoder_t, DecoderFree>;
+
+// A decoder that knows only the grammar's words (a few hundred instead of the 134,000 of
+// cmudict: ~25 ms instead of ~220 ms), searching the grammar.
+Expected<DecoderPtr> NewGrammarDecoder(std::vector<std::string> args, const SpeechGrammar& grammar,
+                                       const PronunciationDictionary& dictionary) {
+  SilencePocketSphinxLogOnce();
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  cmd_ln_t* config =
+      cmd_ln_parse_r(nullptr, ps_args(), static_cast<int32>(argv.size()), argv.data(), TRUE);
+  if (!config) return DecoderError("invalid decoder configuration");
+  DecoderPtr decoder(ps_init(config));
+  cmd_ln_free_r(config);  // the decoder holds its own reference
+  if (!decoder) return DecoderError("cannot initialise PocketSphinx with " + args[1]);
+  for (const std::string& word : grammar.words) {
+    const auto& pronunciations = dictionary.Pronunciations(word);
+    for (size_t i = 0; i < pronunciations.size(); ++i) {
+      const std::string name = i == 0 ? word : word + "(" + std::to_string(i + 1) + ")";
+      const bool last = &word == &*grammar.words.rbegin() && i + 1 == pronunciations.size();
+      if (ps_add_word(decoder.get(), name.c_str(), pronunciations[i].c_str(), last) < 0) {
+        return DecoderError("cannot add the word \"" + name + "\"");
+      }
+    }
+  }
+  if (ps_set_jsgf_string(decoder.get(), kGrammarSearch, grammar.jsgf.c_str()) < 0) {
+    return DecoderError("PocketSphinx refused the generated grammar");
+  }
+  if (ps_set_search(decoder.get(), kGrammarSearch) < 0) {
+    return DecoderError("cannot select the grammar search");
+  }
+  return decoder;
+}
+
 }  // namespace
 
 std::filesystem::path DefaultSpeechModelDir() {
@@ -44,16 +82,42 @@ std::filesystem::path DefaultSpeechModelDir() {
 struct SpeechRecognizer::Impl {
   SpeechRecognizerOptions options;
   SpeechGrammar grammar;
-  ps_decoder_t* decoder = nullptr;
+  // Two decoders when noise suppression is on. `live` hears the audio as it comes and gives the
+  // partials and the end of speech; `whole` hears the suppressed audio, live too (its front end's
+  // own noise estimate then has followed this utterance), and decodes the whole utterance at the
+  // end. Measured on the command corpus: suppressed audio in the live pass missed the end of
+  // speech in 8% of the 10 dB commands; the final decode without its own live pass lost most of
+  // the suppressor's gain (white noise at 10 dB: 52% without suppression, 57% so, 60% as here).
+  DecoderPtr live;
+  DecoderPtr whole_owner;  // null when noise suppression is off: `live` decodes both
+  ps_decoder_t* whole = nullptr;
   bool general_loaded = false;
   bool in_utterance = false;
   bool heard_speech = false;
-  std::vector<int16_t> utterance;  // what was fed since Start(), for the fallback decode
+  NoiseSuppressor suppressor;
+  std::vector<int16_t> utterance;  // what was fed since Start() (suppressed), for the final decode
   std::string last_partial;
   double decode_seconds = 0;
 
-  ~Impl() {
-    if (decoder) ps_free(decoder);
+  // The samples the decoder gets: through the noise suppressor when it is on. `last` ends the
+  // segment (the suppressor's held-back hop comes out).
+  std::vector<int16_t> FrontEnd(std::span<const int16_t> samples, bool last) {
+    if (!options.noise_suppression) return {samples.begin(), samples.end()};
+    std::vector<int16_t> out = suppressor.Process(samples);
+    if (last) {
+      const auto tail = suppressor.Flush();
+      out.insert(out.end(), tail.begin(), tail.end());
+    }
+    return out;
+  }
+
+  // Ends the utterance in progress, if any, on both decoders; false when PocketSphinx refused.
+  bool EndLivePasses() {
+    if (!in_utterance) return true;
+    in_utterance = false;
+    bool ok = ps_end_utt(live.get()) >= 0;
+    if (whole_owner) ok = ps_end_utt(whole) >= 0 && ok;
+    return ok;
   }
 
   // The full dictionary and the language model, on first use: ~0.5 s that most sessions, which
@@ -63,10 +127,10 @@ struct SpeechRecognizer::Impl {
     const auto start = std::chrono::steady_clock::now();
     const auto dict = options.model_dir / "cmudict-en-us.dict";
     const auto lm = options.model_dir / "en-us.lm.bin";
-    if (ps_load_dict(decoder, dict.c_str(), nullptr, nullptr) < 0) {
+    if (ps_load_dict(whole, dict.c_str(), nullptr, nullptr) < 0) {
       return DecoderError(dict.string() + ": cannot load the pronunciation dictionary");
     }
-    if (ps_set_lm_file(decoder, kGeneralSearch, lm.c_str()) < 0) {
+    if (ps_set_lm_file(whole, kGeneralSearch, lm.c_str()) < 0) {
       return DecoderError(lm.string() + ": cannot load the language model");
     }
     general_loaded = true;
@@ -83,12 +147,12 @@ struct SpeechRecognizer::Impl {
     Transcript transcript;
     transcript.audio_seconds = static_cast<double>(utterance.size()) / kSampleRate;
     if (utterance.empty()) return transcript;
-    const bool started = ps_start_utt(decoder) >= 0;
+    const bool started = ps_start_utt(whole) >= 0;
     const bool processed =
-        started && ps_process_raw(decoder, utterance.data(), utterance.size(), FALSE, TRUE) >= 0;
-    if (started) ps_end_utt(decoder);
+        started && ps_process_raw(whole, utterance.data(), utterance.size(), FALSE, TRUE) >= 0;
+    if (started) ps_end_utt(whole);
     if (!processed) return DecoderError("decoding the utterance failed");
-    if (const char* hyp = ps_get_hyp(decoder, nullptr)) transcript.text = hyp;
+    if (const char* hyp = ps_get_hyp(whole, nullptr)) transcript.text = hyp;
     if (transcript.text.empty() && options.general_model_fallback) {
       VISCERA_ASSIGN_OR_RETURN(transcript.text, DecodeWithGeneralModel(utterance));
       transcript.from_grammar = false;
@@ -98,14 +162,14 @@ struct SpeechRecognizer::Impl {
 
   Expected<std::string> DecodeWithGeneralModel(std::span<const int16_t> samples) {
     VISCERA_RETURN_IF_ERROR(LoadGeneralModel());
-    if (ps_set_search(decoder, kGeneralSearch) < 0) return DecoderError("cannot select the LM");
+    if (ps_set_search(whole, kGeneralSearch) < 0) return DecoderError("cannot select the LM");
     std::string text;
-    const bool started = ps_start_utt(decoder) >= 0;
+    const bool started = ps_start_utt(whole) >= 0;
     const bool processed =
-        started && ps_process_raw(decoder, samples.data(), samples.size(), FALSE, TRUE) >= 0;
-    if (started) ps_end_utt(decoder);
-    if (const char* hyp = processed ? ps_get_hyp(decoder, nullptr) : nullptr) text = hyp;
-    if (ps_set_search(decoder, kGrammarSearch) < 0) return DecoderError("cannot reselect grammar");
+        started && ps_process_raw(whole, samples.data(), samples.size(), FALSE, TRUE) >= 0;
+    if (started) ps_end_utt(whole);
+    if (const char* hyp = processed ? ps_get_hyp(whole, nullptr) : nullptr) text = hyp;
+    if (ps_set_search(whole, kGrammarSearch) < 0) return DecoderError("cannot reselect grammar");
     if (!processed) return DecoderError("the general model failed to decode the utterance");
     return text;
   }
@@ -152,44 +216,25 @@ Expected<std::unique_ptr<SpeechRecognizer>> SpeechRecognizer::Create(
   std::vector<std::string> args = {
       "-hmm",     acoustic.string(), "-samprate", std::to_string(kSampleRate), "-vad_postspeech",
       postspeech, "-bestpath",       "no"};
-  SilencePocketSphinxLogOnce();
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  cmd_ln_t* config =
-      cmd_ln_parse_r(nullptr, ps_args(), static_cast<int32>(argv.size()), argv.data(), TRUE);
-  if (!config) return DecoderError("invalid decoder configuration");
-  // No dictionary at start: the grammar's words are added below (a few hundred instead of the
-  // 134,000 of cmudict, ~25 ms instead of ~220 ms).
-  impl->decoder = ps_init(config);
-  cmd_ln_free_r(config);  // the decoder holds its own reference
-  if (!impl->decoder) {
-    return DecoderError("cannot initialise PocketSphinx with " + acoustic.string());
+  VISCERA_ASSIGN_OR_RETURN(impl->live, NewGrammarDecoder(args, impl->grammar, *dictionary));
+  if (options.noise_suppression) {
+    VISCERA_ASSIGN_OR_RETURN(impl->whole_owner,
+                             NewGrammarDecoder(args, impl->grammar, *dictionary));
   }
-  for (const std::string& word : impl->grammar.words) {
-    const auto& pronunciations = dictionary->Pronunciations(word);
-    for (size_t i = 0; i < pronunciations.size(); ++i) {
-      const std::string name = i == 0 ? word : word + "(" + std::to_string(i + 1) + ")";
-      const bool last = &word == &*impl->grammar.words.rbegin() && i + 1 == pronunciations.size();
-      if (ps_add_word(impl->decoder, name.c_str(), pronunciations[i].c_str(), last) < 0) {
-        return DecoderError("cannot add the word \"" + name + "\"");
-      }
-    }
-  }
-  if (ps_set_jsgf_string(impl->decoder, kGrammarSearch, impl->grammar.jsgf.c_str()) < 0) {
-    return DecoderError("PocketSphinx refused the generated grammar");
-  }
-  if (ps_set_search(impl->decoder, kGrammarSearch) < 0) {
-    return DecoderError("cannot select the grammar search");
-  }
+  impl->whole = impl->whole_owner ? impl->whole_owner.get() : impl->live.get();
   impl->options = std::move(options);
   return std::unique_ptr<SpeechRecognizer>(new SpeechRecognizer(std::move(impl)));
 }
 
 Status SpeechRecognizer::Start() {
   Impl& s = *impl_;
-  if (s.in_utterance) ps_end_utt(s.decoder);
-  s.in_utterance = false;
-  if (ps_start_utt(s.decoder) < 0) return DecoderError("cannot start an utterance");
+  s.EndLivePasses();
+  s.suppressor.Flush();  // what an abandoned utterance left in it
+  if (ps_start_utt(s.live.get()) < 0) return DecoderError("cannot start an utterance");
+  if (s.whole_owner && ps_start_utt(s.whole) < 0) {
+    ps_end_utt(s.live.get());
+    return DecoderError("cannot start an utterance");
+  }
   s.in_utterance = true;
   s.heard_speech = false;
   s.utterance.clear();
@@ -209,17 +254,22 @@ Expected<SpeechUpdate> SpeechRecognizer::Feed(std::span<const int16_t> samples) 
                                                std::to_string(s.options.max_utterance_seconds) +
                                                " s");
   }
-  s.utterance.insert(s.utterance.end(), samples.begin(), samples.end());
   const auto start = std::chrono::steady_clock::now();
+  const std::vector<int16_t> suppressed = s.FrontEnd(samples, false);
+  s.utterance.insert(s.utterance.end(), suppressed.begin(), suppressed.end());
   if (!samples.empty() &&
-      ps_process_raw(s.decoder, samples.data(), samples.size(), FALSE, FALSE) < 0) {
+      ps_process_raw(s.live.get(), samples.data(), samples.size(), FALSE, FALSE) < 0) {
+    return DecoderError("decoding failed");
+  }
+  if (s.whole_owner && !suppressed.empty() &&
+      ps_process_raw(s.whole, suppressed.data(), suppressed.size(), FALSE, FALSE) < 0) {
     return DecoderError("decoding failed");
   }
   SpeechUpdate update;
-  const bool in_speech = ps_get_in_speech(s.decoder) != 0;
+  const bool in_speech = ps_get_in_speech(s.live.get()) != 0;
   s.heard_speech = s.heard_speech || in_speech;
   update.speech_ended = s.heard_speech && !in_speech;
-  if (const char* hyp = ps_get_hyp(s.decoder, nullptr)) update.partial = hyp;
+  if (const char* hyp = ps_get_hyp(s.live.get(), nullptr)) update.partial = hyp;
   s.decode_seconds += SecondsSince(start);
   update.partial_changed = update.partial != s.last_partial;
   s.last_partial = update.partial;
@@ -232,8 +282,9 @@ Expected<Transcript> SpeechRecognizer::Finish() {
     return MakeError(ErrorCode::kInvalidArgument, "speech recogniser: Finish() before Start()");
   }
   const auto start = std::chrono::steady_clock::now();
-  s.in_utterance = false;
-  if (ps_end_utt(s.decoder) < 0) return DecoderError("cannot end the utterance");
+  const std::vector<int16_t> tail = s.FrontEnd({}, true);
+  s.utterance.insert(s.utterance.end(), tail.begin(), tail.end());
+  if (!s.EndLivePasses()) return DecoderError("cannot end the utterance");
   VISCERA_ASSIGN_OR_RETURN(Transcript transcript, s.DecodeUtterance());
   transcript.decode_seconds += s.decode_seconds + SecondsSince(start);
   return transcript;
@@ -241,10 +292,10 @@ Expected<Transcript> SpeechRecognizer::Finish() {
 
 Expected<Transcript> SpeechRecognizer::Recognize(std::span<const int16_t> samples) {
   Impl& s = *impl_;
-  if (s.in_utterance) ps_end_utt(s.decoder);
-  s.in_utterance = false;
-  s.utterance.assign(samples.begin(), samples.end());
+  s.EndLivePasses();
   const auto start = std::chrono::steady_clock::now();
+  s.suppressor.Flush();
+  s.utterance = s.FrontEnd(samples, true);
   VISCERA_ASSIGN_OR_RETURN(Transcript transcript, s.DecodeUtterance());
   transcript.decode_seconds = SecondsSince(start);
   return transcript;
@@ -252,13 +303,13 @@ Expected<Transcript> SpeechRecognizer::Recognize(std::span<const int16_t> sample
 
 Expected<Transcript> SpeechRecognizer::RecognizeWithGeneralModel(std::span<const int16_t> samples) {
   Impl& s = *impl_;
-  if (s.in_utterance) ps_end_utt(s.decoder);
-  s.in_utterance = false;
+  s.EndLivePasses();
   const auto start = std::chrono::steady_clock::now();
   Transcript transcript;
   transcript.from_grammar = false;
   transcript.audio_seconds = static_cast<double>(samples.size()) / kSampleRate;
-  VISCERA_ASSIGN_OR_RETURN(transcript.text, s.DecodeWithGeneralModel(samples));
+  s.suppressor.Flush();
+  VISCERA_ASSIGN_OR_RETURN(transcript.text, s.DecodeWithGeneralModel(s.FrontEnd(samples, true)));
   transcript.decode_seconds = SecondsSince(start);
   return transcript;
 }

@@ -8,10 +8,12 @@
 // it arrives; Feed() decodes live for partial transcripts and, once speech was heard and
 // `trailing_silence_ms` of non-speech followed, reports speech_ended; the caller then calls
 // Finish(), which decodes the buffered utterance once more as a whole (more exact than the live
-// pass: the utterance's own cepstral mean) for the final transcript.
+// pass: the utterance's own cepstral mean) for the final transcript. That final decode hears the
+// audio through a noise suppressor (voice/noise_suppressor.h; an option, on by default).
 //
-// Not thread-safe by design: a recogniser holds one decoder's state; use one per session (or per
-// thread). Different recognisers may run in parallel.
+// Not thread-safe by design: a recogniser holds its decoders' state, which carries from one
+// utterance to the next as the microphone's noise does; use one per session (or per thread).
+// Different recognisers may run in parallel.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +39,8 @@ struct SpeechRecognizerOptions {
   int trailing_silence_ms = 500;
   // Decode again with the general model when the grammar search yields nothing.
   bool general_model_fallback = true;
+  // Stationary noise taken out of the audio before decoding (voice/noise_suppressor.h).
+  bool noise_suppression = true;
   // Longest utterance kept for the fallback decode (1..120 s); Feed() fails past it.
   double max_utterance_seconds = 30;
 };

@@ -206,15 +206,16 @@ TEST(SpeechCommands, ExactIntentAccuracyPerConditionAndVoice) {
   std::sort(misses.begin(), misses.end());
   for (size_t i = 0; i < misses.size() && i < 60; ++i) std::cout << "  miss " << misses[i] << "\n";
 
-  // Measured at the commit (two runs): clean 78-80, white20 77-79, pink20 88-89, white10 37-39,
-  // pink10 61-62 percent. Floors ~8 points under, the spread between runs being ~3.
-  EXPECT_GE(per_condition["clean"].percent(), 70.0);
-  EXPECT_GE(per_condition["white20"].percent(), 70.0);
-  EXPECT_GE(per_condition["pink20"].percent(), 80.0);
-  EXPECT_GE(per_condition["white10"].percent(), 30.0);
-  EXPECT_GE(per_condition["pink10"].percent(), 52.0);
-  // Natural-sounding clean speech (flite's voices, 90-100% measured; one run under load gave slt
-  // 89.7%) is where the grammar works as intended.
+  // Measured at the commit (the figures repeat exactly from run to run: one recogniser per
+  // stream, fed in order): clean 84.6, white20 83.6, pink20 88.7, white10 59.5, pink10 65.1
+  // percent. Floors ~4 points under, for other CPUs' floating point.
+  EXPECT_GE(per_condition["clean"].percent(), 80.0);
+  EXPECT_GE(per_condition["white20"].percent(), 79.0);
+  EXPECT_GE(per_condition["pink20"].percent(), 84.0);
+  EXPECT_GE(per_condition["white10"].percent(), 55.0);
+  EXPECT_GE(per_condition["pink10"].percent(), 61.0);
+  // Natural-sounding clean speech (flite's voices, 92-95% measured) is where the grammar works as
+  // intended.
   for (const auto& v : voices) {
     if (v.starts_with("flite")) {
       EXPECT_GE(tally["clean"][v].percent(), 85.0) << v;
