@@ -1,10 +1,12 @@
 // Speech recognition cost on the spoken-command corpus (tests/voice/make_speech_corpus.py): the
 // real-time factor (decode seconds / audio seconds) of the grammar search, as the microphone path
 // runs it (100 ms chunks, end of speech found by the recogniser, Finish), against the general
-// English model on the same audio in the same process; the time from the end of speech to the
-// transcript; and the recogniser's set-up cost.
+// English model on the same audio in the same process; the same path with the noise suppressor
+// off (its peer: exact intent per condition and the RTF ratio); the time from the end of speech
+// to the transcript; and the recogniser's set-up cost.
 //
 //   speech_recognition_bench [--threads 2] [--conditions clean,white10] [--corpus DIR]
+//                            [--order streams|mixed]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -49,11 +51,13 @@ int main(int argc, char** argv) {
   int threads = 2;
   std::string conditions = "clean,white20,pink20,white10,pink10";
   std::filesystem::path corpus = VISCERA_SPEECH_CORPUS_DIR;
+  bool mixed = false;  // --order mixed: each recogniser hears all voices and conditions in turn
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--threads") threads = std::max(1, std::atoi(argv[i + 1]));
     if (flag == "--conditions") conditions = argv[i + 1];
     if (flag == "--corpus") corpus = argv[i + 1];
+    if (flag == "--order") mixed = std::string(argv[i + 1]) == "mixed";
   }
   const std::filesystem::path source = VISCERA_SOURCE_DIR;
   const std::string make = std::string(VISCERA_PYTHON) + " " +
@@ -96,62 +100,122 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::mutex mutex;
-  double audio_seconds = 0, grammar_seconds = 0, general_audio = 0, general_seconds = 0;
-  std::vector<double> finish_seconds;
-  int grammar_right = 0, general_right = 0;
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  const auto wall_start = Clock::now();
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      auto recognizer = std::move(SpeechRecognizer::Create(spec).value());
-      (void)recognizer->RecognizeWithGeneralModel(silence);  // load outside the timing
-      for (size_t i; (i = next++) < items.size();) {
-        const auto wav = ReadWavFile(corpus / items[i]["file"].get<std::string>()).value();
-        const auto audio = ToMono16k(wav);
-        const IntentMatch want = dialog.Understand(items[i]["phrase"].get<std::string>());
-        VISCERA_CHECK(recognizer->Start().ok(), "start");
-        bool ended = false;
-        for (size_t at = 0; at < audio.size() && !ended; at += 1600) {
-          const size_t n = std::min<size_t>(1600, audio.size() - at);
-          ended = recognizer->Feed(std::span<const int16_t>(audio).subspan(at, n))->speech_ended;
-        }
-        const auto finish_start = Clock::now();
-        const Transcript grammar = recognizer->Finish().value();
-        const double finish = Seconds(finish_start);
-        const Transcript general = recognizer->RecognizeWithGeneralModel(audio).value();
-        const IntentMatch heard = dialog.Understand(grammar.text);
-        const IntentMatch heard_general = dialog.Understand(general.text);
-        std::lock_guard lock(mutex);
-        audio_seconds += grammar.audio_seconds;
-        grammar_seconds += grammar.decode_seconds;
-        general_audio += general.audio_seconds;
-        general_seconds += general.decode_seconds;
-        finish_seconds.push_back(finish);
-        grammar_right += heard.intent == want.intent && heard.slots == want.slots;
-        general_right += heard_general.intent == want.intent && heard_general.slots == want.slots;
-      }
-    });
+  // Streams of items, each heard in order by one recogniser: by default one per voice and
+  // condition, as a session hears one speaker in one room (the recogniser's noise estimate
+  // carries from one command to the next); with --order mixed, one per thread, every voice and
+  // condition in turn.
+  std::vector<std::vector<size_t>> streams;
+  std::map<std::string, size_t> stream_of;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string key = mixed ? std::to_string(i % static_cast<size_t>(threads))
+                                  : items[i]["voice"].get<std::string>() + "/" +
+                                        items[i]["condition"].get<std::string>();
+    auto [at, added] = stream_of.emplace(key, streams.size());
+    if (added) streams.emplace_back();
+    streams[at->second].push_back(i);
   }
-  for (auto& t : pool) t.join();
-  const double wall = Seconds(wall_start);
+
+  // One pass over the items: the microphone path on recognisers made with `options`, and the
+  // general model (when asked) on a recogniser of its own, so it does not disturb the first one's
+  // noise estimate.
+  struct Pass {
+    double audio_seconds = 0, grammar_seconds = 0, general_audio = 0, general_seconds = 0;
+    std::vector<double> finish_seconds;
+    std::map<std::string, std::pair<int, int>> right_of_condition;  // right, total
+    int grammar_right = 0, general_right = 0;
+    double wall = 0;
+  };
+  auto run = [&](const SpeechRecognizerOptions& options, bool with_general) {
+    Pass pass;
+    std::mutex mutex;
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> pool;
+    const auto wall_start = Clock::now();
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&] {
+        auto general_recognizer = std::move(SpeechRecognizer::Create(spec, options).value());
+        if (with_general) (void)general_recognizer->RecognizeWithGeneralModel(silence);
+        for (size_t s; (s = next++) < streams.size();) {
+          auto recognizer = std::move(SpeechRecognizer::Create(spec, options).value());
+          for (size_t i : streams[s]) {
+            const auto wav = ReadWavFile(corpus / items[i]["file"].get<std::string>()).value();
+            const auto audio = ToMono16k(wav);
+            const IntentMatch want = dialog.Understand(items[i]["phrase"].get<std::string>());
+            VISCERA_CHECK(recognizer->Start().ok(), "start");
+            bool ended = false;
+            for (size_t at = 0; at < audio.size() && !ended; at += 1600) {
+              const size_t n = std::min<size_t>(1600, audio.size() - at);
+              ended =
+                  recognizer->Feed(std::span<const int16_t>(audio).subspan(at, n))->speech_ended;
+            }
+            const auto finish_start = Clock::now();
+            const Transcript grammar = recognizer->Finish().value();
+            const double finish = Seconds(finish_start);
+            Transcript general;
+            if (with_general)
+              general = general_recognizer->RecognizeWithGeneralModel(audio).value();
+            const IntentMatch heard = dialog.Understand(grammar.text);
+            const IntentMatch heard_general = dialog.Understand(general.text);
+            const bool right = heard.intent == want.intent && heard.slots == want.slots;
+            std::lock_guard lock(mutex);
+            pass.audio_seconds += grammar.audio_seconds;
+            pass.grammar_seconds += grammar.decode_seconds;
+            pass.general_audio += general.audio_seconds;
+            pass.general_seconds += general.decode_seconds;
+            pass.finish_seconds.push_back(finish);
+            pass.grammar_right += right;
+            auto& [condition_right, condition_total] =
+                pass.right_of_condition[items[i]["condition"].get<std::string>()];
+            condition_right += right;
+            ++condition_total;
+            pass.general_right +=
+                heard_general.intent == want.intent && heard_general.slots == want.slots;
+          }
+        }
+      });
+    }
+    for (auto& t : pool) t.join();
+    pass.wall = Seconds(wall_start);
+    return pass;
+  };
+  auto report = [&](const char* name, const Pass& pass) {
+    std::printf("%s: RTF %.4f, %.1f%% exact intent (", name,
+                pass.grammar_seconds / pass.audio_seconds,
+                100.0 * pass.grammar_right / static_cast<double>(items.size()));
+    const char* separator = "";
+    for (const auto& [condition, tally] : pass.right_of_condition) {
+      std::printf("%s%s %.1f%%", separator, condition.c_str(), 100.0 * tally.first / tally.second);
+      separator = ", ";
+    }
+    std::printf("); end of speech -> transcript p50 %.1f ms, p95 %.1f ms, max %.1f ms\n",
+                1000 * Percentile(pass.finish_seconds, 0.5),
+                1000 * Percentile(pass.finish_seconds, 0.95),
+                1000 * Percentile(pass.finish_seconds, 1.0));
+  };
+
+  SpeechRecognizerOptions suppressed;
+  SpeechRecognizerOptions raw;
+  raw.noise_suppression = false;
+  const Pass with = run(suppressed, true);
+  const Pass without = run(raw, false);
   const double n = static_cast<double>(items.size());
-  std::printf("corpus: %zu utterances (%s), %.1f s of audio fed, %d threads, %.1f s wall\n",
-              items.size(), conditions.c_str(), audio_seconds, threads, wall);
+  std::printf(
+      "corpus: %zu utterances (%s), %.1f s of audio fed, %zu streams (%s), %d threads, %.1f s "
+      "wall\n",
+      items.size(), conditions.c_str(), with.audio_seconds, streams.size(),
+      mixed ? "mixed" : "one per voice and condition", threads, with.wall);
   std::printf(
       "recogniser set-up: %.3f s first (with the shared dictionary), %.3f s each after; "
       "general model first use %.3f s\n",
       first_create, create, general_load);
-  std::printf("grammar search: RTF %.4f, %.1f%% exact intent\n", grammar_seconds / audio_seconds,
-              100 * grammar_right / n);
-  const double grammar_rtf = grammar_seconds / audio_seconds;
-  const double general_rtf = general_seconds / general_audio;
+  report("grammar, noise suppression on ", with);
+  report("grammar, noise suppression off", without);
+  const double grammar_rtf = with.grammar_seconds / with.audio_seconds;
+  const double general_rtf = with.general_seconds / with.general_audio;
   std::printf("general model:  RTF %.4f, %.1f%% exact intent (the whole file, no endpointing)\n",
-              general_rtf, 100 * general_right / n);
-  std::printf("peer ratio grammar / general RTF: %.2f\n", grammar_rtf / general_rtf);
-  std::printf("end of speech -> transcript (Finish): p50 %.1f ms, p95 %.1f ms, max %.1f ms\n",
-              1000 * Percentile(finish_seconds, 0.5), 1000 * Percentile(finish_seconds, 0.95),
-              1000 * Percentile(finish_seconds, 1.0));
+              general_rtf, 100 * with.general_right / n);
+  std::printf("peer ratios: grammar / general RTF %.2f; suppression on / off RTF %.2f\n",
+              grammar_rtf / general_rtf,
+              grammar_rtf / (without.grammar_seconds / without.audio_seconds));
   return 0;
 }
