@@ -136,8 +136,8 @@ TEST(NoiseSuppressor, WhiteNoiseAt10DbIsReducedAndSpeechKept) {
   const double pause_drop_db =
       10 * std::log10(Power(before, pause, speech.size()) / Power(after, pause, speech.size()));
   EXPECT_GT(pause_drop_db, 10);
-  const double error_drop_db = 10 * std::log10(Power(residual_in, 0, speech.size()) /
-                                               Power(residual_out, 0, speech.size()));
+  const double error_drop_db =
+      10 * std::log10(Power(residual_in, 0, speech.size()) / Power(residual_out, 0, speech.size()));
   EXPECT_GT(error_drop_db, 3);
   std::cout << "white noise at 10 dB: pauses " << pause_drop_db << " dB quieter, error to clean "
             << error_drop_db << " dB smaller\n";
