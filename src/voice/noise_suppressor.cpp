@@ -100,7 +100,8 @@ std::vector<int16_t> NoiseSuppressor::Flush() {
 void NoiseSuppressor::ProcessFrame(std::vector<int16_t>& out) {
   for (int i = 0; i < kFrame; ++i) spectrum_[i] = {input_[i] * window_[i], 0.0f};
   Fft(spectrum_, false);
-  const bool first = frames_++ == 0;
+  const bool first = !heard_any_;
+  heard_any_ = true;
   for (int k = 0; k < kBins; ++k) {
     const float power = std::norm(spectrum_[k]) + kPowerEpsilon;
     float& smoothed = smoothed_power_[k];

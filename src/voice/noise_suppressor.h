@@ -44,7 +44,7 @@ class NoiseSuppressor {
   std::vector<float> noise_power_;     // per bin, the tracked minimum
   std::vector<float> previous_clean_;  // |S|^2 of the previous frame, for the a-priori SNR
   std::vector<std::complex<float>> spectrum_;
-  int64_t frames_ = 0;
+  bool heard_any_ = false;  // the noise estimate starts from the first frame
 };
 
 // In-place radix-2 FFT of a power-of-two length; `inverse` includes the 1/n scaling.
